@@ -1,0 +1,1 @@
+"""Sanfang's services: shared plumbing in ``core`` and one package per service."""

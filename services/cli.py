@@ -1,0 +1,169 @@
+"""The ``sanfang`` command.
+
+    sanfang up [--host H] [--port P] [--data-dir D]   every service in one process
+    sanfang run SERVICE [SERVICE …]                    some services (production)
+    sanfang migrate                                    bring the database schema up to date
+    sanfang demo [--exit-when-done]                    play a typhoon warning with simulated persons
+    sanfang rules check FILE                           validate a rules file and summarise it
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from services.core.errors import SanfangError
+from services.core.logs import setup_logging
+from services.core.settings import Settings
+from services.core.store import Store
+
+__all__ = ["main"]
+
+log = logging.getLogger("sanfang")
+console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sanfang`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except ValidationError as exc:
+        console.print(f"[red]invalid settings:[/red] {exc}")
+        return 2
+    except SanfangError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanfang", description="Flood and typhoon response coordinator")
+    commands = parser.add_subparsers(dest="command")
+
+    up = commands.add_parser("up", help="run every service in one process (embedded broker, SQLite)")
+    up.add_argument("--host", help="console address (default 127.0.0.1)")
+    up.add_argument("--port", type=int, help="console port (default 8080)")
+    up.add_argument("--data-dir", type=Path, help="where SQLite and logs live (default ./var)")
+    up.set_defaults(handler=_up)
+
+    run = commands.add_parser("run", help="run some services against the configured Kafka and database")
+    run.add_argument("service", nargs="+", choices=["ingest", "rules", "dispatch", "console", "recorder"])
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="run everything and play a typhoon warning with simulated persons")
+    demo.add_argument("--data-dir", type=Path, default=Path("var/demo"), help="default ./var/demo")
+    demo.add_argument("--port", type=int, help="console port (default 8080)")
+    demo.add_argument("--speed", type=float, default=1.0, help="how much faster the persons answer")
+    demo.add_argument("--exit-when-done", action="store_true", help="stop once 75 %% have acknowledged")
+    demo.set_defaults(handler=_demo)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(handler=_migrate)
+
+    rules = commands.add_parser("rules", help="work with rules files").add_subparsers(dest="rules_command")
+    check = rules.add_parser("check", help="validate a rules file and print what it would do")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=_rules_check)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        name: value
+        for name in ("host", "port", "data_dir")
+        if (value := getattr(args, name, None)) is not None
+    }
+    return Settings(**overrides)
+
+
+def _print_settings(settings: Settings) -> None:
+    table = Table(title="sanfang settings", show_header=False)
+    for name, value in settings.describe().items():
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from services.runtime import ALL_SERVICES  # noqa: PLC0415 - keeps `sanfang rules check` light
+
+    settings = _settings(args)
+    return _serve(settings, ALL_SERVICES)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return _serve(settings, frozenset(args.service))
+
+
+def _serve(settings: Settings, services: frozenset[str]) -> int:
+    from services.runtime import Runtime  # noqa: PLC0415
+
+    setup_logging(settings.log_level)
+    _print_settings(settings)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runtime = Runtime(settings, services)
+
+        async def announce() -> None:
+            await runtime.ready.wait()
+            console.print(
+                f"[green]sanfang is up.[/green] Console and API: {settings.public_url_effective}  (Ctrl-C stops)"
+            )
+
+        waiter = asyncio.create_task(announce())
+        try:
+            await runtime.run(stop)
+        finally:
+            waiter.cancel()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from services.demo.first_warning import run_demo  # noqa: PLC0415
+
+    settings = _settings(args)
+    return asyncio.run(run_demo(settings, exit_when_done=args.exit_when_done, speed=args.speed))
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    setup_logging(settings.log_level)
+
+    async def migrate() -> None:
+        async with Store(settings.database_url_effective) as store:
+            await store.migrate()
+
+    asyncio.run(migrate())
+    console.print("database schema is up to date")
+    return 0
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    from services.rules.domain.summary import render_summary  # noqa: PLC0415
+    from services.rules.service import read_rules_file  # noqa: PLC0415
+
+    rules = read_rules_file(args.file)
+    sys.stdout.write(render_summary(rules))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, clock, the Kafka bus, the store, the outbox, the embedded broker."""

@@ -1,0 +1,173 @@
+"""The transactional outbox: events are written in the same transaction as the state that
+caused them, and a relay publishes them to Kafka afterwards.
+
+A crash between the two loses nothing (the rows wait in the outbox) and duplicates
+nothing downstream (events carry deterministic ids and consumers are idempotent).
+
+>>> async def demo(outbox: Outbox, events: list[AnyEvent]) -> None:  # doctest: +SKIP
+...     async with outbox.transaction() as tx:
+...         await tx.execute(...)                 # the state change
+...         await outbox.add(tx, events)          # and the events it causes
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schemas.topics import AnyEvent, topic_of
+from services.core import tables
+from services.core.bus import TRANSIENT, Backoff, Bus, serialise
+from services.core.clock import Clock
+from services.core.store import Store, insert_ignore
+
+__all__ = ["Outbox", "Relay"]
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Writes events into the outbox table inside the caller's transaction."""
+
+    def __init__(self, store: Store, clock: Clock, *, topic_prefix: str = "") -> None:
+        self.store = store
+        self._clock = clock
+        self._prefix = topic_prefix
+        self.wakeup = asyncio.Event()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A store transaction; the relay is woken once it has committed."""
+        async with self.store.transaction() as tx:
+            yield tx
+        self.wakeup.set()
+
+    async def add(self, tx: AsyncConnection, events: Sequence[AnyEvent]) -> int:
+        """Queue ``events`` for publishing; an event already queued (same id) is skipped.
+
+        Returns how many were new.
+        """
+        if not events:
+            return 0
+        now = self._clock.now()
+        rows = []
+        for event in events:
+            key, value, _ = serialise(event)
+            rows.append(
+                {
+                    "event_id": event.event_id,
+                    "topic": self._prefix + topic_of(event).value,
+                    "key": key,
+                    "kind": event.kind,
+                    "payload": value.decode(),
+                    "created_at": now,
+                }
+            )
+        inserted = 0
+        for start in range(0, len(rows), 1000):
+            statement = insert_ignore(tables.outbox, self.store.dialect).values(rows[start : start + 1000])
+            result = await tx.execute(statement.returning(tables.outbox.c.event_id))
+            inserted += len(result.all())
+        return inserted
+
+
+class Relay:
+    """Publishes what the outbox holds, in order, and marks it published."""
+
+    def __init__(self, outbox: Outbox, bus: Bus, clock: Clock, *, batch: int = 1000, idle: float = 0.25) -> None:
+        self._outbox = outbox
+        self._store = outbox.store
+        self._bus = bus
+        self._clock = clock
+        self._batch = batch
+        self._idle = idle
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Return from ``run`` after the batch in hand."""
+        self._stopping.set()
+        self._outbox.wakeup.set()
+
+    async def run(self) -> None:
+        """Publish until stopped; while Kafka is away, keep the rows and retry with backoff."""
+        backoff = Backoff()
+        rounds = 0
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_pending()
+            except TRANSIENT as exc:
+                log.warning("outbox relay: %s; will retry", exc)
+                await backoff.wait()
+                continue
+            backoff.reset()
+            rounds += 1
+            if rounds % 1000 == 0:
+                await self.prune()
+            if published == 0:
+                self._outbox.wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._outbox.wakeup.wait(), timeout=self._idle)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        if self._store.dialect == "postgresql":
+            return await self._publish_locked()
+        return await self._publish_single_writer()
+
+    async def _publish_locked(self) -> int:
+        # Several relays may share a PostgreSQL outbox: SKIP LOCKED gives each its own rows.
+        async with self._store.transaction() as tx:
+            rows = (await tx.execute(self._pending().with_for_update(skip_locked=True))).all()
+            if rows:
+                await self._send(rows)
+                await self._mark(tx, [row.seq for row in rows])
+            return len(rows)
+
+    async def _publish_single_writer(self) -> int:
+        # SQLite has one writer: read, send, then mark in a short transaction, so the
+        # database is not held while Kafka is slow. A crash before the mark republishes
+        # the batch, which idempotent consumers ignore.
+        async with self._store.read() as conn:
+            rows = (await conn.execute(self._pending())).all()
+        if rows:
+            await self._send(rows)
+            async with self._store.transaction() as tx:
+                await self._mark(tx, [row.seq for row in rows])
+        return len(rows)
+
+    def _pending(self) -> Select[Any]:
+        o = tables.outbox.c
+        return (
+            select(o.seq, o.topic, o.key, o.kind, o.payload)
+            .where(o.published_at.is_(None))
+            .order_by(o.seq)
+            .limit(self._batch)
+        )
+
+    async def _send(self, rows: Sequence[Row[Any]]) -> None:
+        await self._bus.send_many(
+            [
+                (row.topic, row.key, row.payload.encode(), [("kind", row.kind.encode()), ("content-type", b"application/json")])
+                for row in rows
+            ]
+        )
+
+    async def _mark(self, tx: AsyncConnection, seqs: list[int]) -> None:
+        o = tables.outbox.c
+        await tx.execute(update(tables.outbox).where(o.seq.in_(seqs)).values(published_at=self._clock.now()))
+
+    async def prune(self, keep: timedelta = timedelta(days=1)) -> None:
+        """Delete rows published longer ago than ``keep`` (the event store keeps history)."""
+        cutoff = self._clock.now() - keep
+        async with self._store.transaction() as tx:
+            o = tables.outbox.c
+            await tx.execute(delete(tables.outbox).where(o.published_at.is_not(None), o.published_at < cutoff))

@@ -1,0 +1,154 @@
+"""Settings of every Sanfang service: environment variables ``SANFANG_…`` and a config file.
+
+Precedence, highest first: keyword arguments, environment variables, the TOML file named
+by ``SANFANG_CONFIG_FILE``, the defaults below. Secrets are ``SecretStr`` and are masked
+wherever settings are printed.
+
+>>> s = Settings(data_dir="var/x")
+>>> s.database_url_effective
+'sqlite+aiosqlite:///var/x/sanfang.db'
+>>> s.kafka_idempotence_effective
+False
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+
+__all__ = ["DEV_SECRET", "Settings"]
+
+#: The development secret. It signs ack links in development only; production refuses it.
+DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused outside development
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", DEV_SECRET}
+
+
+class Settings(BaseSettings):
+    """All settings, read once at start and then frozen."""
+
+    model_config = SettingsConfigDict(env_prefix="SANFANG_", frozen=True, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: Path = Path("var")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = Field(default="", description="base URL of ack links; default http://host:port")
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+
+    kafka_bootstrap: str = Field(default="", description="empty: start the embedded broker")
+    kafka_enable_idempotence: bool | None = Field(
+        default=None, description="default: on for a configured Kafka, off for the embedded broker"
+    )
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+
+    database_url: str = Field(default="", description="empty: SQLite under data_dir")
+
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = Field(default=1883, ge=0, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_topic_root: str = "sanfang"
+
+    rules_file: Path | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    ack_minutes: int = Field(default=15, gt=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read the TOML file named by ``SANFANG_CONFIG_FILE`` below the environment."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("SANFANG_CONFIG_FILE")
+        if config_file:
+            _check_toml(Path(config_file))
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret.lower() in _PLACEHOLDERS or len(secret) < 32:
+                raise ValueError(
+                    "SANFANG_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def embedded_broker(self) -> bool:
+        """Whether Sanfang starts its own Kafka-compatible broker (no bootstrap configured)."""
+        return not self.kafka_bootstrap
+
+    @property
+    def kafka_idempotence_effective(self) -> bool:
+        """The idempotent producer: on for Apache Kafka, off for the embedded broker."""
+        if self.kafka_enable_idempotence is not None:
+            return self.kafka_enable_idempotence
+        return not self.embedded_broker
+
+    @property
+    def database_url_effective(self) -> str:
+        """The database URL, SQLite under ``data_dir`` unless one is configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'sanfang.db'}"
+
+    @property
+    def public_url_effective(self) -> str:
+        """Base URL that links in notices point at."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104 - display only
+        return f"http://{host}:{self.port}"
+
+    def topic(self, name: str) -> str:
+        """The full topic name with the deployment's prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    def describe(self) -> dict[str, Any]:
+        """Every setting as printed at start, with secrets and passwords masked."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                shown[name] = "**********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                shown[name] = str(value)
+            else:
+                shown[name] = value
+        shown["database_url"] = make_url(self.database_url_effective).render_as_string(hide_password=True)
+        shown["kafka_bootstrap"] = self.kafka_bootstrap or "(embedded broker)"
+        shown["kafka_enable_idempotence"] = self.kafka_idempotence_effective
+        return shown
+
+
+def _check_toml(path: Path) -> None:
+    """Fail with a clear message when the config file is missing or not TOML."""
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValueError(f"SANFANG_CONFIG_FILE names {path}, which does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from exc

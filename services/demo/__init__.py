@@ -1,0 +1,1 @@
+"""The demo: Sanfang running on one machine with simulated responsible persons."""

@@ -1,0 +1,1 @@
+"""Ingest: takes warning and rain-gauge feeds, validates them, publishes them to the bus."""

@@ -1,0 +1,91 @@
+"""Ingest's HTTP edge: ``POST /api/v1/warnings`` and the dead-letter listing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+
+from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
+from schemas.warnings import WarningSignal
+from services.core import tables
+from services.core.settings import Settings
+from services.core.store import Store
+from services.core.web import BodyTooLarge, error_response, media_type, read_body
+from services.ingest.errors import Rejected
+from services.ingest.intake import Intake
+from services.ingest.native import parse_native_json
+
+__all__ = ["JSON_TYPES", "ingest_router"]
+
+JSON_TYPES = ("application/json",)
+
+_WARNING_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": WarningIn.model_json_schema()}},
+    }
+}
+
+
+def parse_warning(body: bytes, content_type: str, *, source: str) -> WarningSignal:
+    """Read a warning of any accepted format, chosen by its media type."""
+    if content_type in JSON_TYPES:
+        return parse_native_json(body, source=source)
+    raise Rejected(
+        "unsupported_media_type",
+        f"content type {content_type or '(none)'!r} is not accepted; send application/json",
+        status=415,
+    )
+
+
+def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter:
+    """The routes through which warnings are pushed, and dead letters are read."""
+    router = APIRouter(tags=["ingest"])
+    source = "api:/api/v1/warnings"
+
+    @router.post(
+        "/api/v1/warnings",
+        status_code=202,
+        response_model=WarningAccepted,
+        openapi_extra=_WARNING_BODY,
+        responses={413: {"description": "body too large"}, 415: {"description": "wrong content type"},
+                   422: {"description": "invalid warning; recorded as a dead letter"}},
+    )
+    async def post_warning(request: Request, response: Response) -> Any:
+        """Accept a warning signal (issued, updated or cancelled) and publish it once."""
+        content_type = media_type(request)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge as exc:
+            rejected = Rejected("body_too_large", str(exc), status=413)
+            letter = await intake.reject(source, rejected, b"", content_type)
+            return error_response(413, rejected.reason, rejected.message, dead_letter_id=letter.event_id)
+        try:
+            signal = parse_warning(body, content_type, source="api")
+        except Rejected as rejected:
+            letter = await intake.reject(source, rejected, body, content_type)
+            return error_response(
+                rejected.status, rejected.reason, rejected.message, path=rejected.path, dead_letter_id=letter.event_id
+            )
+        accepted = await intake.accept_warning(signal)
+        if accepted.duplicate:
+            response.status_code = 200
+        return accepted
+
+    @router.get("/api/v1/deadletters", response_model=list[DeadLetterPublic])
+    async def list_deadletters(
+        reason: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[DeadLetterPublic]:
+        """The most recent refused inputs, newest first, optionally of one reason."""
+        d = tables.deadletters.c
+        query = select(tables.deadletters).order_by(d.seq.desc()).limit(limit)
+        if reason:
+            query = query.where(d.reason == reason)
+        async with store.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [DeadLetterPublic.model_validate({k: v for k, v in row.items() if k != "seq"}) for row in rows]
+
+    return router

@@ -1,0 +1,185 @@
+"""The rules service: feeds warnings and readings through the pure engine, persists its
+state, and publishes the decisions, all in one transaction per batch.
+
+The engine's state lives in memory and in ``rules_state``; the memory copy is replaced
+only after the transaction that stored it committed, so a failed batch is simply retried.
+Rules run as one active consumer (one replica), because decisions depend on the order of
+all inputs together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schemas.rainfall import GaugeReading
+from schemas.responses import (
+    ResponseActivated,
+    ResponseEnded,
+    ResponseEvent,
+    ResponseLevelChanged,
+    ResponseProposed,
+)
+from schemas.rules import RulesFile
+from schemas.topics import Topic
+from schemas.warnings import WarningSignal
+from services.core import tables
+from services.core.bus import Bus, ConsumerLoop, Received
+from services.core.clock import Clock
+from services.core.idempotency import claim
+from services.core.outbox import Outbox
+from services.rules.domain.engine import Tick, apply, next_deadline
+from services.rules.domain.errors import Problem, RulesFileError
+from services.rules.domain.rulesfile import load_rules
+from services.rules.domain.state import RulesState
+
+__all__ = ["RulesService", "read_rules_file"]
+
+log = logging.getLogger(__name__)
+
+_STATE_NAME = "engine"
+
+
+def read_rules_file(path: Path) -> RulesFile:
+    """Load and validate a rules file; raises ``RulesFileError`` pointing at line and field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesFileError([Problem(str(path), 0, "", f"cannot read the rules file: {exc}")]) from exc
+    return load_rules(text, source=str(path))
+
+
+class RulesService:
+    """Decides response levels from the inputs on the bus."""
+
+    group = "rules"
+
+    def __init__(self, outbox: Outbox, clock: Clock, rules: RulesFile) -> None:
+        self._outbox = outbox
+        self._store = outbox.store
+        self._clock = clock
+        self.rules = rules
+        self._state = RulesState.empty()
+        self._lock = asyncio.Lock()
+
+    @property
+    def state(self) -> RulesState:
+        """The engine's state as last committed."""
+        return self._state
+
+    async def restore(self) -> None:
+        """Load the state persisted by the previous run, if any."""
+        async with self._store.read() as conn:
+            text = (
+                await conn.execute(select(tables.rules_state.c.state).where(tables.rules_state.c.name == _STATE_NAME))
+            ).scalar_one_or_none()
+        if text is not None:
+            self._state = RulesState.model_validate_json(text)
+
+    def reload(self, path: Path) -> bool:
+        """Switch to the rules in ``path``; an invalid file is refused and the last good rules stay."""
+        try:
+            rules = read_rules_file(path)
+        except RulesFileError as exc:
+            log.error("rules reload refused, keeping %s %s: %s", self.rules.id, self.rules.version, exc)
+            return False
+        self.rules = rules
+        log.info("rules reloaded: %s %s", rules.id, rules.version)
+        return True
+
+    def consumer(self, bus: Bus) -> ConsumerLoop:
+        """The consumer loop over warnings and rainfall."""
+        return ConsumerLoop(bus, group=self.group, topics=[Topic.WARNINGS, Topic.RAINFALL], handler=self.on_inputs)
+
+    async def on_inputs(self, batch: Sequence[Received]) -> None:
+        """Apply a batch of warnings and readings, once each, in order."""
+        inputs = [item.event for item in batch if isinstance(item.event, WarningSignal | GaugeReading)]
+        if not inputs:
+            return
+        async with self._lock:
+            state = self._state
+            decided: list[ResponseEvent] = []
+            async with self._outbox.transaction() as tx:
+                for item in await claim(tx, self.group, inputs, self._clock.now()):
+                    state, events = apply(state, item, self.rules)
+                    decided.extend(events)
+                await self._persist(tx, state, decided)
+            self._state = state
+        _log_decisions(decided)
+
+    async def tick(self) -> None:
+        """Take the decisions that are due by now (hold times, re-raised proposals)."""
+        async with self._lock:
+            due = next_deadline(self._state)
+            now = self._clock.now()
+            if due is None or due > now:
+                return
+            state, decided = apply(self._state, Tick(now=now), self.rules)
+            async with self._outbox.transaction() as tx:
+                await self._persist(tx, state, decided)
+            self._state = state
+        _log_decisions(decided)
+
+    async def _persist(self, tx: AsyncConnection, state: RulesState, decided: Sequence[ResponseEvent]) -> None:
+        now = self._clock.now()
+        s = tables.rules_state.c
+        payload = state.model_dump_json()
+        result = await tx.execute(
+            update(tables.rules_state).where(s.name == _STATE_NAME).values(state=payload, updated_at=now)
+        )
+        if result.rowcount == 0:
+            await tx.execute(tables.rules_state.insert().values(name=_STATE_NAME, state=payload, updated_at=now))
+        for event in decided:
+            await _project(tx, event)
+        await self._outbox.add(tx, list(decided))
+
+
+async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
+    """Keep the ``responses`` read model in step with a decision."""
+    r = tables.responses.c
+    exists = (
+        await tx.execute(select(r.response_id).where(r.response_id == event.response_id))
+    ).scalar_one_or_none() is not None
+    at = event.occurred_at
+    common = {"explanation": event.explanation.model_dump_json(), "updated_at": at}
+    match event:
+        case ResponseProposed() | ResponseActivated():
+            state = "proposed" if isinstance(event, ResponseProposed) else "active"
+            values = {**common, "level": event.level.value, "state": state, "last_event_id": event.event_id}
+            if exists:
+                await tx.execute(update(tables.responses).where(r.response_id == event.response_id).values(**values))
+            else:
+                await tx.execute(
+                    tables.responses.insert().values(
+                        response_id=event.response_id,
+                        scope_key=event.scope.key,
+                        scope=event.scope.model_dump_json(),
+                        drill=event.drill,
+                        started_at=at,
+                        ended_at=None,
+                        **values,
+                    )
+                )
+        case ResponseLevelChanged():
+            await tx.execute(
+                update(tables.responses)
+                .where(r.response_id == event.response_id)
+                .values(**common, level=event.level.value, last_event_id=event.event_id)
+            )
+        case ResponseEnded():
+            await tx.execute(
+                update(tables.responses)
+                .where(r.response_id == event.response_id)
+                .values(**common, state="ended", ended_at=at)
+            )
+
+
+def _log_decisions(decided: Sequence[ResponseEvent]) -> None:
+    for event in decided:
+        log.info("decision %s for %s: %s", event.kind, event.scope.key, event.explanation.summary)
+

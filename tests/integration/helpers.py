@@ -1,0 +1,105 @@
+"""Helpers of the integration tests: run Sanfang in the test's loop, watch MQTT, wait."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiomqtt
+import httpx
+
+from services.core.settings import Settings
+from services.runtime import ALL_SERVICES, Runtime
+
+
+@dataclass
+class Sanfang:
+    """A running Sanfang and an HTTP client to its API."""
+
+    runtime: Runtime
+    http: httpx.AsyncClient
+    settings: Settings
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, bootstrap: str, services: frozenset[str] = ALL_SERVICES
+) -> AsyncIterator[Sanfang]:
+    """Start the services in this loop, yield when ready, stop them at the end."""
+    runtime = Runtime(settings, services, bootstrap=bootstrap)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    ready = asyncio.create_task(runtime.ready.wait())
+    done, _ = await asyncio.wait([task, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        ready.cancel()
+        if task in done:
+            task.result()
+        raise TimeoutError("sanfang did not become ready within 60 s")
+    base = f"http://127.0.0.1:{settings.port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            yield Sanfang(runtime, http, settings)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+@dataclass
+class NoticeWatcher:
+    """Subscribes to every person's notice topic and counts what arrives."""
+
+    host: str
+    port: int
+    root: str
+    notices: dict[str, dict[str, object]] = field(default_factory=dict)
+    arrivals: Counter[str] = field(default_factory=Counter)
+    last_at: float = 0.0
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[NoticeWatcher]:
+        """Listen in the background while the block runs."""
+        # QoS 0 for the observer: one wildcard subscriber stands for thousands of phones,
+        # and QoS 1 would make Mosquitto cap its queue (1,000 by default) and drop the rest.
+        async with aiomqtt.Client(self.host, self.port, max_queued_incoming_messages=0) as client:
+            await client.subscribe(f"{self.root}/notices/#", qos=0)
+            task = asyncio.create_task(self._collect(client))
+            try:
+                yield self
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _collect(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = json.loads(bytes(message.payload))
+            self.arrivals[payload["event_id"]] += 1
+            self.notices[payload["event_id"]] = payload
+            self.last_at = time.perf_counter()
+
+    @property
+    def duplicates(self) -> int:
+        """How many notices arrived more than once."""
+        return sum(count - 1 for count in self.arrivals.values())
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], *, timeout: float = 30, what: str = "condition"
+) -> None:
+    """Poll ``check`` every 50 ms until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
