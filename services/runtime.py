@@ -113,7 +113,7 @@ class Runtime:
             if "dispatch" in self.services:
                 push = await stack.enter_async_context(self._push())
                 self.dispatch = await self._dispatch(outbox)
-                loops.extend(self.dispatch.consumers(bus, push))
+                loops.append(self.dispatch.consumer(bus, push))
             if "recorder" in self.services:
                 loops.append(Recorder(store, self.clock).consumer(bus))
             if "console" in self.services:

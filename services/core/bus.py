@@ -199,8 +199,8 @@ class ConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self._max_batch,
-            session_timeout_ms=30000,
-            heartbeat_interval_ms=3000,
+            session_timeout_ms=self._bus.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(300, self._bus.settings.kafka_session_timeout_ms // 3),
         )
         backoff = Backoff()
         while True:

@@ -35,9 +35,6 @@ async def claim(tx: AsyncConnection, consumer: str, events: Sequence[E], now: da
         return []
     dialect = tx.dialect.name
     rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in unique]
-    claimed: set[str] = set()
-    for start in range(0, len(rows), 1000):
-        statement = insert_ignore(tables.processed, dialect).values(rows[start : start + 1000])
-        result = await tx.execute(statement.returning(tables.processed.c.event_id))
-        claimed.update(result.scalars())
+    statement = insert_ignore(tables.processed, dialect).returning(tables.processed.c.event_id)
+    claimed = set((await tx.execute(statement, rows)).scalars())
     return [event for event_id, event in unique.items() if event_id in claimed]

@@ -70,12 +70,8 @@ class Outbox:
                     "created_at": now,
                 }
             )
-        inserted = 0
-        for start in range(0, len(rows), 1000):
-            statement = insert_ignore(tables.outbox, self.store.dialect).values(rows[start : start + 1000])
-            result = await tx.execute(statement.returning(tables.outbox.c.event_id))
-            inserted += len(result.all())
-        return inserted
+        statement = insert_ignore(tables.outbox, self.store.dialect).returning(tables.outbox.c.event_id)
+        return len((await tx.execute(statement, rows)).all())
 
 
 class Relay:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     kafka_enable_idempotence: bool | None = Field(
         default=None, description="default: on for a configured Kafka, off for the embedded broker"
     )
+    kafka_session_timeout_ms: int = Field(
+        default=6000, ge=1000, description="consumer-group session; Tansu waits half of it before a join"
+    )
     topic_prefix: str = ""
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)

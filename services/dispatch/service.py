@@ -1,11 +1,10 @@
 """The dispatch service: turns response changes into notices, pushes them, records acks.
 
-Three consumers, each idempotent:
-- ``dispatch`` reads ``sanfang.responses`` and writes one notice per person per change
-  (rows and ``sanfang.notices`` events in one transaction);
-- ``dispatch-push`` reads ``sanfang.notices``, publishes each over MQTT and records the
-  delivery (``sanfang.deliveries``);
-- ``dispatch-acks`` reads ``sanfang.acks`` and records the first ack of each notice.
+One consumer group (``dispatch``) over three topics; each step is idempotent:
+- from ``sanfang.responses``: one notice per person per change (rows and
+  ``sanfang.notices`` events in one transaction);
+- from ``sanfang.notices``: publish each over MQTT, record the delivery (``sanfang.deliveries``);
+- from ``sanfang.acks``: record the first ack of each notice, keep the later ones.
 """
 
 from __future__ import annotations
@@ -59,19 +58,17 @@ class Dispatch:
         self._ack_minutes = ack_minutes
         self._public_url = public_url
 
-    def consumers(self, bus: Bus, push: MqttPush) -> list[ConsumerLoop]:
-        """The three consumer loops of dispatch."""
-        return [
-            ConsumerLoop(bus, group="dispatch", topics=[Topic.RESPONSES], handler=self.on_responses, max_batch=50),
-            ConsumerLoop(
-                bus,
-                group="dispatch-push",
-                topics=[Topic.NOTICES],
-                handler=lambda batch: self.on_notices(batch, push),
-                max_batch=1000,
-            ),
-            ConsumerLoop(bus, group="dispatch-acks", topics=[Topic.ACKS], handler=self.on_acks, max_batch=1000),
-        ]
+    def consumer(self, bus: Bus, push: MqttPush) -> ConsumerLoop:
+        """Dispatch's one consumer group, over responses, notices and acks."""
+
+        async def handle(batch: Sequence[Received]) -> None:
+            await self.on_responses(batch)
+            await self.on_notices(batch, push)
+            await self.on_acks(batch)
+
+        return ConsumerLoop(
+            bus, group="dispatch", topics=[Topic.RESPONSES, Topic.NOTICES, Topic.ACKS], handler=handle, max_batch=1000
+        )
 
     async def on_responses(self, batch: Sequence[Received]) -> None:
         """Write the notices of each response change, once."""
@@ -79,7 +76,7 @@ class Dispatch:
         if not changes:
             return
         async with self._outbox.transaction() as tx:
-            for change in await claim(tx, "dispatch", changes, self._clock.now()):
+            for change in await claim(tx, "dispatch-responses", changes, self._clock.now()):
                 notices = build_notices(
                     change,
                     self.directory,
@@ -89,8 +86,8 @@ class Dispatch:
                     hazard_text=change.explanation.summary,
                 )
                 rows = [_notice_row(notice, self._clock.now()) for notice in notices]
-                for start in range(0, len(rows), 1000):
-                    await tx.execute(insert_ignore(tables.notices, tx.dialect.name).values(rows[start : start + 1000]))
+                if rows:
+                    await tx.execute(insert_ignore(tables.notices, tx.dialect.name), rows)
                 await self._outbox.add(tx, notices)
                 metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
                 log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
@@ -126,20 +123,19 @@ class Dispatch:
                     .values(sent_at=now, delivered_at=now)
                 )
             await tx.execute(
-                insert_ignore(tables.deliveries, tx.dialect.name).values(
-                    [
-                        {
-                            "delivery_id": d.event_id,
-                            "notice_id": d.notice_id,
-                            "channel": d.channel.value,
-                            "status": d.status.value,
-                            "attempt": d.attempt,
-                            "at": d.occurred_at,
-                            "detail": d.detail,
-                        }
-                        for d in deliveries
-                    ]
-                )
+                insert_ignore(tables.deliveries, tx.dialect.name),
+                [
+                    {
+                        "delivery_id": d.event_id,
+                        "notice_id": d.notice_id,
+                        "channel": d.channel.value,
+                        "status": d.status.value,
+                        "attempt": d.attempt,
+                        "at": d.occurred_at,
+                        "detail": d.detail,
+                    }
+                    for d in deliveries
+                ],
             )
             await self._outbox.add(tx, deliveries)
         metrics.MQTT_PUBLISHED.inc(len(delivered))

@@ -61,8 +61,7 @@ class Recorder:
         ]
         letters = [deadletter_row(item.event) for item in batch if isinstance(item.event, DeadLetter)]
         async with self._store.transaction() as tx:
-            for start in range(0, len(rows), 500):
-                await tx.execute(insert_ignore(tables.events, self._store.dialect).values(rows[start : start + 500]))
+            await tx.execute(insert_ignore(tables.events, self._store.dialect), rows)
             if letters:
-                await tx.execute(insert_ignore(tables.deadletters, self._store.dialect).values(letters))
+                await tx.execute(insert_ignore(tables.deadletters, self._store.dialect), letters)
 
