@@ -1,10 +1,10 @@
 """The ``sanfang`` command.
 
-    sanfang up [--host H] [--port P] [--data-dir D]   every service in one process
-    sanfang run SERVICE [SERVICE …]                    some services (production)
-    sanfang migrate                                    bring the database schema up to date
-    sanfang demo [--exit-when-done]                    play a typhoon warning with simulated persons
-    sanfang rules check FILE                           validate a rules file and summarise it
+sanfang up [--host H] [--port P] [--data-dir D]   every service in one process
+sanfang run SERVICE [SERVICE …]                    some services (production)
+sanfang migrate                                    bring the database schema up to date
+sanfang demo [--exit-when-done]                    play a typhoon warning with simulated persons
+sanfang rules check FILE                           validate a rules file and summarise it
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("service", nargs="+", choices=["ingest", "rules", "dispatch", "console", "recorder"])
     run.set_defaults(handler=_run)
 
-    demo = commands.add_parser("demo", help="run everything and play a typhoon warning with simulated persons")
+    demo = commands.add_parser(
+        "demo", help="run everything and play a typhoon warning with simulated persons"
+    )
     demo.add_argument("--data-dir", type=Path, default=Path("var/demo"), help="default ./var/demo")
     demo.add_argument("--port", type=int, help="console port (default 8080)")
     demo.add_argument("--speed", type=float, default=1.0, help="how much faster the persons answer")
@@ -96,7 +98,7 @@ def _print_settings(settings: Settings) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from services.runtime import ALL_SERVICES  # noqa: PLC0415 - keeps `sanfang rules check` light
+    from services.runtime import ALL_SERVICES
 
     settings = _settings(args)
     return _serve(settings, ALL_SERVICES)
@@ -108,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, services: frozenset[str]) -> int:
-    from services.runtime import Runtime  # noqa: PLC0415
+    from services.runtime import Runtime
 
     setup_logging(settings.log_level)
     _print_settings(settings)
@@ -122,9 +124,8 @@ def _serve(settings: Settings, services: frozenset[str]) -> int:
 
         async def announce() -> None:
             await runtime.ready.wait()
-            console.print(
-                f"[green]sanfang is up.[/green] Console and API: {settings.public_url_effective}  (Ctrl-C stops)"
-            )
+            url = settings.public_url_effective
+            console.print(f"[green]sanfang is up.[/green] Console and API: {url}  (Ctrl-C stops)")
 
         waiter = asyncio.create_task(announce())
         try:
@@ -137,7 +138,7 @@ def _serve(settings: Settings, services: frozenset[str]) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.demo.first_warning import run_demo  # noqa: PLC0415
+    from services.demo.first_warning import run_demo
 
     settings = _settings(args)
     return asyncio.run(run_demo(settings, exit_when_done=args.exit_when_done, speed=args.speed))
@@ -157,8 +158,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _rules_check(args: argparse.Namespace) -> int:
-    from services.rules.domain.summary import render_summary  # noqa: PLC0415
-    from services.rules.service import read_rules_file  # noqa: PLC0415
+    from services.rules.domain.summary import render_summary
+    from services.rules.service import read_rules_file
 
     rules = read_rules_file(args.file)
     sys.stdout.write(render_summary(rules))

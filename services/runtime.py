@@ -89,7 +89,9 @@ class Runtime:
         """Start everything, run until ``stop`` is set, then stop everything cleanly."""
         unknown = self.services - ALL_SERVICES
         if unknown:
-            raise ConfigError(f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ALL_SERVICES))}")
+            raise ConfigError(
+                f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ALL_SERVICES))}"
+            )
         async with AsyncExitStack() as stack:
             bootstrap = await self._broker(stack)
             store = await stack.enter_async_context(Store(self.settings.database_url_effective))
@@ -158,7 +160,9 @@ class Runtime:
         if self.settings.kafka_bootstrap:
             return self.settings.kafka_bootstrap
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        broker = await stack.enter_async_context(EmbeddedBroker(log_file=self.settings.data_dir / "broker.log"))
+        broker = await stack.enter_async_context(
+            EmbeddedBroker(log_file=self.settings.data_dir / "broker.log")
+        )
         return broker.bootstrap
 
     async def _ensure_topics(self, bus: Bus) -> None:
@@ -166,10 +170,11 @@ class Runtime:
         for _ in range(30):
             try:
                 await bus.ensure_topics()
-                return
             except BusError as exc:
                 log.warning("%s; retrying", exc)
                 await backoff.wait()
+            else:
+                return
         await bus.ensure_topics()
 
     async def _rules(self, outbox: Outbox) -> RulesService:
@@ -195,8 +200,11 @@ class Runtime:
         if directory is None:
             directory = generate_baoan_directory()
             await save_directory(outbox.store, directory, source="generated: Bao'an", now=self.clock.now())
-            log.info("no directory loaded yet: generated Bao'an's (%d units, %d persons)",
-                     len(directory.units), len(directory.persons))
+            log.info(
+                "no directory loaded yet: generated Bao'an's (%d units, %d persons)",
+                len(directory.units),
+                len(directory.persons),
+            )
         return Dispatch(
             outbox,
             self.clock,
@@ -206,7 +214,9 @@ class Runtime:
             public_url=self.settings.public_url_effective,
         )
 
-    async def _until_ready(self, loops: list[ConsumerLoop], server: _Server | None, tasks: list[asyncio.Task[None]]) -> None:
+    async def _until_ready(
+        self, loops: list[ConsumerLoop], server: _Server | None, tasks: list[asyncio.Task[None]]
+    ) -> None:
         waits: list[Callable[[], Awaitable[bool]]] = [loop.started.wait for loop in loops]
         for wait in waits:
             await _race(wait(), tasks)
@@ -214,7 +224,9 @@ class Runtime:
             await _race(asyncio.sleep(0.05), tasks)
 
 
-async def _race(awaitable: Coroutine[Any, Any, Any] | Awaitable[Any], tasks: list[asyncio.Task[None]]) -> None:
+async def _race(
+    awaitable: Coroutine[Any, Any, Any] | Awaitable[Any], tasks: list[asyncio.Task[None]]
+) -> None:
     """Await ``awaitable``, but fail at once if one of ``tasks`` failed first."""
     waiter = asyncio.ensure_future(awaitable)
     done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -235,8 +247,8 @@ async def _wait_stop_or_failure(stop: asyncio.Event, tasks: list[asyncio.Task[No
             raise task.exception()  # type: ignore[misc]
 
 
-async def _drain(tasks: list[asyncio.Task[None]], timeout: float = 10.0) -> None:
-    _, pending = await asyncio.wait(tasks, timeout=timeout)
+async def _drain(tasks: list[asyncio.Task[None]], grace: float = 10.0) -> None:
+    _, pending = await asyncio.wait(tasks, timeout=grace)
     for task in pending:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -31,7 +31,11 @@ async def get_response(store: Store, response_id: str) -> ResponsePublic | None:
     """One response, or None."""
     async with store.read() as conn:
         row = (
-            (await conn.execute(select(tables.responses).where(tables.responses.c.response_id == response_id)))
+            (
+                await conn.execute(
+                    select(tables.responses).where(tables.responses.c.response_id == response_id)
+                )
+            )
             .mappings()
             .one_or_none()
         )

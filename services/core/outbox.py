@@ -13,6 +13,7 @@ nothing downstream (events carry deterministic ids and consumers are idempotent)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -77,7 +78,9 @@ class Outbox:
 class Relay:
     """Publishes what the outbox holds, in order, and marks it published."""
 
-    def __init__(self, outbox: Outbox, bus: Bus, clock: Clock, *, batch: int = 1000, idle: float = 0.25) -> None:
+    def __init__(
+        self, outbox: Outbox, bus: Bus, clock: Clock, *, batch: int = 1000, idle: float = 0.25
+    ) -> None:
         self._outbox = outbox
         self._store = outbox.store
         self._bus = bus
@@ -108,10 +111,8 @@ class Relay:
                 await self.prune()
             if published == 0:
                 self._outbox.wakeup.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._outbox.wakeup.wait(), timeout=self._idle)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; returns how many were published."""
@@ -152,7 +153,12 @@ class Relay:
     async def _send(self, rows: Sequence[Row[Any]]) -> None:
         await self._bus.send_many(
             [
-                (row.topic, row.key, row.payload.encode(), [("kind", row.kind.encode()), ("content-type", b"application/json")])
+                (
+                    row.topic,
+                    row.key,
+                    row.payload.encode(),
+                    [("kind", row.kind.encode()), ("content-type", b"application/json")],
+                )
                 for row in rows
             ]
         )
@@ -166,4 +172,6 @@ class Relay:
         cutoff = self._clock.now() - keep
         async with self._store.transaction() as tx:
             o = tables.outbox.c
-            await tx.execute(delete(tables.outbox).where(o.published_at.is_not(None), o.published_at < cutoff))
+            await tx.execute(
+                delete(tables.outbox).where(o.published_at.is_not(None), o.published_at < cutoff)
+            )

@@ -95,8 +95,8 @@ class Settings(BaseSettings):
             secret = self.secret_key.get_secret_value()
             if secret.lower() in _PLACEHOLDERS or len(secret) < 32:
                 raise ValueError(
-                    "SANFANG_SECRET_KEY must be set to a random value of at least 32 characters "
-                    "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                    "SANFANG_SECRET_KEY must be set to a random value of at least 32 characters in "
+                    "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         return self
 

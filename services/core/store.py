@@ -52,7 +52,9 @@ class Store:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
-            raise StoreError(f"unsupported database {self.dialect!r}: use sqlite+aiosqlite or postgresql+asyncpg")
+            raise StoreError(
+                f"unsupported database {self.dialect!r}: use sqlite+aiosqlite or postgresql+asyncpg"
+            )
         if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self._echo = echo

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 __all__ = ["BodyTooLarge", "error_response", "media_type", "read_body"]
 
 
-class BodyTooLarge(Exception):  # noqa: N818 - reads as what happened
+class BodyTooLarge(Exception):
     """The request body is over the configured limit."""
 
     def __init__(self, limit: int) -> None:

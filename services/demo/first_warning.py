@@ -49,7 +49,8 @@ def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) 
         table.add_row("response", "waiting for the rules to decide…")
     else:
         counts = response["counts"]
-        assert isinstance(counts, dict)
+        if not isinstance(counts, dict):
+            raise TypeError("the API answered a response without counts")
         table.add_row("response", f"level {response['level']} · {response['state']} · {response['summary']}")
         table.add_row("notified (store)", str(counts["notified"]))
         table.add_row("delivered (MQTT PUBACK)", str(counts["delivered"]))
@@ -71,7 +72,9 @@ async def run_demo(settings: Settings, *, exit_when_done: bool, speed: float) ->
         loop.add_signal_handler(sig, stop.set)
     runtime = Runtime(settings, ALL_SERVICES)
     service = asyncio.create_task(runtime.run(stop))
-    await asyncio.wait([service, asyncio.create_task(runtime.ready.wait())], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait(
+        [service, asyncio.create_task(runtime.ready.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
     if service.done():
         service.result()
         return 1

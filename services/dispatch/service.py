@@ -67,7 +67,11 @@ class Dispatch:
             await self.on_acks(batch)
 
         return ConsumerLoop(
-            bus, group="dispatch", topics=[Topic.RESPONSES, Topic.NOTICES, Topic.ACKS], handler=handle, max_batch=1000
+            bus,
+            group="dispatch",
+            topics=[Topic.RESPONSES, Topic.NOTICES, Topic.ACKS],
+            handler=handle,
+            max_batch=1000,
         )
 
     async def on_responses(self, batch: Sequence[Received]) -> None:

@@ -8,36 +8,25 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
-from schemas.warnings import WarningSignal
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
 from services.core.web import BodyTooLarge, error_response, media_type, read_body
 from services.ingest.errors import Rejected
 from services.ingest.intake import Intake
-from services.ingest.native import parse_native_json
+from services.ingest.warnings import parse_warning
 
-__all__ = ["JSON_TYPES", "ingest_router"]
-
-JSON_TYPES = ("application/json",)
+__all__ = ["ingest_router"]
 
 _WARNING_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": WarningIn.model_json_schema()}},
+        "content": {
+            "application/json": {"schema": WarningIn.model_json_schema()},
+            "application/cap+xml": {"schema": {"type": "string", "description": "a CAP 1.2 alert"}},
+        },
     }
 }
-
-
-def parse_warning(body: bytes, content_type: str, *, source: str) -> WarningSignal:
-    """Read a warning of any accepted format, chosen by its media type."""
-    if content_type in JSON_TYPES:
-        return parse_native_json(body, source=source)
-    raise Rejected(
-        "unsupported_media_type",
-        f"content type {content_type or '(none)'!r} is not accepted; send application/json",
-        status=415,
-    )
 
 
 def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter:
@@ -50,8 +39,11 @@ def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter
         status_code=202,
         response_model=WarningAccepted,
         openapi_extra=_WARNING_BODY,
-        responses={413: {"description": "body too large"}, 415: {"description": "wrong content type"},
-                   422: {"description": "invalid warning; recorded as a dead letter"}},
+        responses={
+            413: {"description": "body too large"},
+            415: {"description": "wrong content type"},
+            422: {"description": "invalid warning; recorded as a dead letter"},
+        },
     )
     async def post_warning(request: Request, response: Response) -> Any:
         """Accept a warning signal (issued, updated or cancelled) and publish it once."""
@@ -67,7 +59,11 @@ def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter
         except Rejected as rejected:
             letter = await intake.reject(source, rejected, body, content_type)
             return error_response(
-                rejected.status, rejected.reason, rejected.message, path=rejected.path, dead_letter_id=letter.event_id
+                rejected.status,
+                rejected.reason,
+                rejected.message,
+                path=rejected.path,
+                dead_letter_id=letter.event_id,
             )
         accepted = await intake.accept_warning(signal)
         if accepted.duplicate:

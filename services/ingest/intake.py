@@ -63,7 +63,9 @@ class Intake:
             raw_truncated=len(text) > MAX_RAW_CHARS,
         )
         async with self._outbox.transaction() as tx:
-            await tx.execute(insert_ignore(tables.deadletters, tx.dialect.name).values(deadletter_row(letter)))
+            await tx.execute(
+                insert_ignore(tables.deadletters, tx.dialect.name).values(deadletter_row(letter))
+            )
             await self._outbox.add(tx, [letter])
         metrics.DEADLETTERS.labels(source, rejected.reason).inc()
         log.warning("refused input from %s: %s", source, rejected)

@@ -9,26 +9,23 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import ValidationError
 
 from schemas.api import WarningIn
 from schemas.envelope import derived_id
 from schemas.warnings import WarningAction, WarningSignal
 from services.ingest.errors import Rejected
+from services.ingest.formats.china_json import MAX_JSON_BYTES
+from services.ingest.formats.safe_json import load_json
 
 __all__ = ["parse_native_json", "signal_from", "validation_rejection"]
 
 
 def parse_native_json(body: bytes, *, source: str) -> WarningSignal:
     """Read a warning in Sanfang's JSON form; raises :class:`Rejected` for anything invalid."""
-    try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Rejected("invalid_json", f"the body is not valid JSON: {exc}") from exc
+    document = load_json(body, max_bytes=MAX_JSON_BYTES)
     if not isinstance(document, dict):
-        raise Rejected("invalid_document", "a warning is a JSON object")
+        raise Rejected("invalid_warning", "expected a JSON object")
     try:
         warning = WarningIn.model_validate(document)
     except ValidationError as exc:

@@ -64,4 +64,3 @@ class Recorder:
             await tx.execute(insert_ignore(tables.events, self._store.dialect), rows)
             if letters:
                 await tx.execute(insert_ignore(tables.deadletters, self._store.dialect), letters)
-

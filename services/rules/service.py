@@ -76,7 +76,9 @@ class RulesService:
         """Load the state persisted by the previous run, if any."""
         async with self._store.read() as conn:
             text = (
-                await conn.execute(select(tables.rules_state.c.state).where(tables.rules_state.c.name == _STATE_NAME))
+                await conn.execute(
+                    select(tables.rules_state.c.state).where(tables.rules_state.c.name == _STATE_NAME)
+                )
             ).scalar_one_or_none()
         if text is not None:
             self._state = RulesState.model_validate_json(text)
@@ -86,7 +88,9 @@ class RulesService:
         try:
             rules = read_rules_file(path)
         except RulesFileError as exc:
-            log.error("rules reload refused, keeping %s %s: %s", self.rules.id, self.rules.version, exc)
+            log.error(  # noqa: TRY400 - the message says it all; a traceback would bury it
+                "rules reload refused, keeping %s %s: %s", self.rules.id, self.rules.version, exc
+            )
             return False
         self.rules = rules
         log.info("rules reloaded: %s %s", rules.id, rules.version)
@@ -94,7 +98,9 @@ class RulesService:
 
     def consumer(self, bus: Bus) -> ConsumerLoop:
         """The consumer loop over warnings and rainfall."""
-        return ConsumerLoop(bus, group=self.group, topics=[Topic.WARNINGS, Topic.RAINFALL], handler=self.on_inputs)
+        return ConsumerLoop(
+            bus, group=self.group, topics=[Topic.WARNINGS, Topic.RAINFALL], handler=self.on_inputs
+        )
 
     async def on_inputs(self, batch: Sequence[Received]) -> None:
         """Apply a batch of warnings and readings, once each, in order."""
@@ -125,7 +131,9 @@ class RulesService:
             self._state = state
         _log_decisions(decided)
 
-    async def _persist(self, tx: AsyncConnection, state: RulesState, decided: Sequence[ResponseEvent]) -> None:
+    async def _persist(
+        self, tx: AsyncConnection, state: RulesState, decided: Sequence[ResponseEvent]
+    ) -> None:
         now = self._clock.now()
         s = tables.rules_state.c
         payload = state.model_dump_json()
@@ -133,7 +141,9 @@ class RulesService:
             update(tables.rules_state).where(s.name == _STATE_NAME).values(state=payload, updated_at=now)
         )
         if result.rowcount == 0:
-            await tx.execute(tables.rules_state.insert().values(name=_STATE_NAME, state=payload, updated_at=now))
+            await tx.execute(
+                tables.rules_state.insert().values(name=_STATE_NAME, state=payload, updated_at=now)
+            )
         for event in decided:
             await _project(tx, event)
         await self._outbox.add(tx, list(decided))
@@ -152,7 +162,9 @@ async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
             state = "proposed" if isinstance(event, ResponseProposed) else "active"
             values = {**common, "level": event.level.value, "state": state, "last_event_id": event.event_id}
             if exists:
-                await tx.execute(update(tables.responses).where(r.response_id == event.response_id).values(**values))
+                await tx.execute(
+                    update(tables.responses).where(r.response_id == event.response_id).values(**values)
+                )
             else:
                 await tx.execute(
                     tables.responses.insert().values(
@@ -182,4 +194,3 @@ async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
 def _log_decisions(decided: Sequence[ResponseEvent]) -> None:
     for event in decided:
         log.info("decision %s for %s: %s", event.kind, event.scope.key, event.explanation.summary)
-

@@ -90,10 +90,10 @@ class NoticeWatcher:
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[bool]] | Callable[[], bool], *, timeout: float = 30, what: str = "condition"
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], *, within: float = 30, what: str = "condition"
 ) -> None:
-    """Poll ``check`` every 50 ms until it is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll ``check`` every 50 ms until it is true; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while True:
         result = check()
         if asyncio.iscoroutine(result):
@@ -101,5 +101,5 @@ async def wait_until(
         if result:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
         await asyncio.sleep(0.05)

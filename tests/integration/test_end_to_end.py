@@ -38,7 +38,7 @@ async def test_typhoon_blue_notifies_everyone_once_and_acks_count(
         assert again.status_code == 200
         assert again.json()["duplicate"] is True
 
-        await wait_until(lambda: len(watcher.notices) >= PERSONS, timeout=90, what="3,183 MQTT notices")
+        await wait_until(lambda: len(watcher.notices) >= PERSONS, within=90, what="3,183 MQTT notices")
         assert len(watcher.notices) == PERSONS
         assert watcher.duplicates == 0
         persons = {n["person_id"] for n in watcher.notices.values()}
@@ -51,7 +51,7 @@ async def test_typhoon_blue_notifies_everyone_once_and_acks_count(
             found = await responses(sanfang.http)
             return bool(found) and found[0]["counts"]["delivered"] == PERSONS
 
-        await wait_until(all_delivered, timeout=30, what="delivered count")
+        await wait_until(all_delivered, within=30, what="delivered count")
         (response,) = await responses(sanfang.http)
         assert response["level"] == "IV"
         assert response["state"] == "active"
@@ -70,7 +70,7 @@ async def test_typhoon_blue_notifies_everyone_once_and_acks_count(
             one = await sanfang.http.get(f"/api/v1/responses/{response['response_id']}")
             return bool(one.json()["counts"]["acknowledged"] == len(acking))
 
-        await wait_until(acked, timeout=30, what="25 acknowledgements")
+        await wait_until(acked, within=30, what="25 acknowledgements")
         unknown = await sanfang.http.post("/api/v1/acks", json={"notice_id": "no-such-notice"})
         assert unknown.status_code == 404
         assert (await sanfang.http.get("/healthz")).status_code == 200
@@ -80,4 +80,3 @@ async def test_typhoon_blue_notifies_everyone_once_and_acks_count(
         assert "sanfang_notices_total" in metrics
         openapi = (await sanfang.http.get("/openapi.json")).json()
         assert {"/api/v1/warnings", "/api/v1/acks", "/api/v1/responses"} <= set(openapi["paths"])
-

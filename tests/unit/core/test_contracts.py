@@ -70,7 +70,12 @@ def test_street_scopes_are_canonical() -> None:
 
 @pytest.mark.parametrize(
     ("text", "street"),
-    [("松岗", Street.SONGGANG), ("松岗街道", Street.SONGGANG), ("xinan", Street.XINAN), ("Xin'an", Street.XINAN)],
+    [
+        ("松岗", Street.SONGGANG),
+        ("松岗街道", Street.SONGGANG),
+        ("xinan", Street.XINAN),
+        ("Xin'an", Street.XINAN),
+    ],
 )
 def test_streets_are_read_from_codes_and_chinese_names(text: str, street: Street) -> None:
     assert Street.parse(text) is street

@@ -1,0 +1,138 @@
+"""One notice per recipient for each activation, level change or end of a response.
+
+Notice ids are derived from the response event and the person, so building the
+notices again (after a crash, on another replica, in a replay) gives the same ids and
+the consumers downstream drop the duplicates.
+
+>>> from datetime import UTC, datetime
+>>> from schemas.areas import Scope
+>>> from schemas.responses import Explanation, Level
+>>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.dispatch.domain.targeting import DEFAULT_POLICY
+>>> event = ResponseActivated(event_id="evt-1", occurred_at=datetime(2024, 5, 3, 22, 45, tzinfo=UTC),
+...     response_id="r-1", scope=Scope.district(), level=Level.IV,
+...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="typhoon-blue"))
+>>> notices = build_notices(event, generate_baoan_directory(), DEFAULT_POLICY, ack_minutes=30,
+...     public_url="https://sanfang.example", hazard_text="台风蓝色预警信号")
+>>> len(notices), notices[0].ack_by.isoformat()
+(3183, '2024-05-03T23:15:00+00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from schemas.directory import Person
+from schemas.envelope import derived_id
+from schemas.notices import Notice, NoticeChange
+from schemas.responses import Level, ResponseActivated, ResponseEnded, ResponseLevelChanged
+from services.dispatch.domain.directory import Directory
+from services.dispatch.domain.targeting import TargetingPolicy, recipients
+from services.dispatch.domain.templates import render_notice
+
+__all__ = ["NoticeSource", "build_notices", "notice_id"]
+
+NoticeSource = ResponseActivated | ResponseLevelChanged | ResponseEnded
+"""The response events that send notices (a proposal waits for a duty officer)."""
+
+
+def notice_id(response_event_id: str, person_id: str) -> str:
+    """The id of the notice telling ``person_id`` of one response event.
+
+    >>> notice_id("evt-1", "P00001") == notice_id("evt-1", "P00001") != notice_id("evt-1", "P00002")
+    True
+    """
+    return derived_id("notice", response_event_id, person_id)
+
+
+def build_notices(
+    response_event: NoticeSource,
+    directory: Directory,
+    policy: TargetingPolicy,
+    *,
+    ack_minutes: int,
+    public_url: str,
+    hazard_text: str,
+    previously_notified: Iterable[str] = (),
+) -> list[Notice]:
+    """The notices for ``response_event``, one per recipient, sorted by person id.
+
+    Recipients are the policy's persons in the event's scope at the new level; for a
+    level change also those at the previous level (who were told before and must hear
+    of the change); for an end, those at the level that ended. ``previously_notified``
+    adds the ids of persons told earlier in the response (from the store), so everyone
+    who heard a response begin hears that it changed or ended even if the policy or the
+    level has moved since; ids no longer in the directory are skipped.
+    An end asks for no acknowledgement and carries no ack link. A level "change" to the
+    same level is refused with ``ValueError``: there is nothing to tell.
+
+    >>> from datetime import UTC, datetime
+    >>> from schemas.areas import Scope, Street
+    >>> from schemas.responses import Explanation, Level
+    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> end = ResponseEnded(event_id="evt-9", occurred_at=datetime(2024, 5, 4, tzinfo=UTC),
+    ...     response_id="r-1", scope=Scope.of_streets([Street.SHIYAN]), previous_level=Level.IV,
+    ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="all-clear"))
+    >>> notices = build_notices(end, generate_baoan_directory(), TargetingPolicy.graded(),
+    ...     ack_minutes=30, public_url="https://sanfang.example", hazard_text="")
+    >>> {n.ack_by for n in notices}, notices[0].title
+    ({None}, '【宝安区三防】石岩街道终止防汛防风Ⅳ级应急响应')
+    """
+    if ack_minutes <= 0:
+        raise ValueError(f"ack_minutes must be positive, not {ack_minutes}")
+    change, level, previous = _change(response_event)
+    scope = response_event.scope
+    told = {p.person_id: p for p in recipients(directory, scope, level, policy)}
+    if previous is not None:
+        told |= {p.person_id: p for p in recipients(directory, scope, previous, policy)}
+    for person_id in previously_notified:
+        if directory.has_person(person_id):
+            told.setdefault(person_id, directory.person(person_id))
+    ended = change is NoticeChange.ENDED
+    ack_by = None if ended else response_event.occurred_at + timedelta(minutes=ack_minutes)
+    notices = []
+    for person_id in sorted(told):
+        person: Person = told[person_id]
+        event_id = notice_id(response_event.event_id, person_id)
+        ack_url = None if ended else f"{public_url.rstrip('/')}/ack/{event_id}"
+        title, text = render_notice(
+            change,
+            level,
+            scope,
+            response_event.drill,
+            hazard_text,
+            ack_by,
+            ack_url,
+            previous_level=previous,
+            issued_at=response_event.occurred_at,
+        )
+        notices.append(
+            Notice(
+                event_id=event_id,
+                occurred_at=response_event.occurred_at,
+                correlation_id=response_event.correlation_id,
+                causation_id=response_event.event_id,
+                response_id=response_event.response_id,
+                response_event_id=response_event.event_id,
+                person_id=person_id,
+                unit_id=person.unit_id,
+                change=change,
+                level=level,
+                drill=response_event.drill,
+                title=title,
+                text=text,
+                ack_by=ack_by,
+                directory_version=directory.version,
+            )
+        )
+    return notices
+
+
+def _change(event: NoticeSource) -> tuple[NoticeChange, Level, Level | None]:
+    """What changed, the level the notice is about, and the level before a change."""
+    if isinstance(event, ResponseActivated):
+        return NoticeChange.ACTIVATED, event.level, None
+    if isinstance(event, ResponseLevelChanged):
+        return NoticeChange.LEVEL_CHANGED, event.level, event.previous_level
+    return NoticeChange.ENDED, event.previous_level, None

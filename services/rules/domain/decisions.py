@@ -1,0 +1,350 @@
+"""Bring one track's response in line with its causes: activate, raise, propose, lower, end.
+
+This is the only place response events are decided from causes; the signal, rainfall and
+tick paths change causes and then call :func:`reconcile`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from schemas.envelope import derived_id
+from schemas.responses import (
+    Level,
+    ResponseActivated,
+    ResponseEnded,
+    ResponseEvent,
+    ResponseLevelChanged,
+    ResponseProposed,
+)
+from schemas.rules import Decision, Direction, RulesFile, Source
+from services.rules.domain.explain import Trigger, Words, explanation, level_words, scope_words
+from services.rules.domain.state import Active, Cause, Proposal, RulesState, Track
+
+__all__ = ["coverage", "reconcile", "response_id_for"]
+
+_UNCONFIRMED: Words = ("该映射尚待区三防指挥部确认", "the bureau has not yet confirmed this mapping")
+
+
+def reconcile(
+    track: Track, trigger: Trigger, rules: RulesFile, note: Words | None = None
+) -> tuple[Track, list[ResponseEvent]]:
+    """Decide what ``track`` needs now that its causes changed, and the events that say so.
+
+    Overlapping causes combine to the highest level; a level reached automatically is
+    applied at once even while a higher one waits for an officer.
+    """
+    if not track.causes:
+        track = track.model_copy(update={"veto": None, "rejected": None, "declined_lower": None})
+    top = track.desired()
+    response = track.response
+    manual = response.manual_level if response else None
+    target = _highest(top.level if top else None, manual)
+    if response is not None and target is None:
+        return _end(track, trigger, rules, note)
+    if response is not None and target is not None and target < response.level:
+        return _lower(track, target, trigger, rules, note)
+    events: list[ResponseEvent] = []
+    auto = _automatic_cause(track, rules)
+    current = response.level if response else None
+    if auto is not None and (current is None or auto.level > current) and not _vetoed(track, auto.level):
+        track, raised = _apply_up(track, auto, trigger, rules, note)
+        events += raised
+        current = auto.level
+    wanted = top is not None and (current is None or top.level > current)
+    if top is not None and wanted and not _vetoed(track, top.level) and not _rejected(track, top.level):
+        track, proposed = _propose_up(track, top, trigger, rules, note)
+        return track, events + proposed
+    return track.model_copy(update={"proposal": None}), events
+
+
+def response_id_for(track: Track, trigger_id: str) -> str:
+    """The id of the track's response, or of the one ``trigger_id`` starts."""
+    if track.response is not None:
+        return track.response.response_id
+    if track.proposal is not None:
+        return track.proposal.response_id
+    return derived_id("response", track.scope.key, "drill" if track.drill else "real", trigger_id)
+
+
+def coverage(state: RulesState, track: Track) -> Words | None:
+    """How the district and street responses relate, for the explanation of a decision."""
+    if track.street is not None:
+        district = state.tracks.get(f"{'drill' if track.drill else 'real'}|district")
+        if district is None or district.response is None:
+            return None
+        zh, en = level_words(district.response.level)
+        return f"全区{zh}应急响应同时覆盖本街道", f"the district-wide {en} response also covers this street"
+    streets = [
+        t for t in state.tracks.values() if t.drill == track.drill and t.street is not None and t.response
+    ]
+    if not streets:
+        return None
+    zh = "、".join(
+        f"{t.street.chinese}{t.response.level.chinese}" for t in streets if t.street and t.response
+    )
+    en = ", ".join(f"{t.street.value} {t.response.level.value}" for t in streets if t.street and t.response)
+    return f"另有街道响应：{zh}", f"street responses also running: {en}"
+
+
+def _highest(a: Level | None, b: Level | None) -> Level | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
+
+
+def _vetoed(track: Track, level: Level) -> bool:
+    return track.veto is not None and level <= track.veto
+
+
+def _rejected(track: Track, level: Level) -> bool:
+    return track.rejected is not None and level <= track.rejected
+
+
+def _choice(track: Track, cause: Cause, rules: RulesFile) -> tuple[Decision, str]:
+    choice = rules.confirmation.decide(
+        source=cause.source,
+        direction=Direction.UP,
+        drill=track.drill,
+        level=cause.level,
+        bureau_confirmed=cause.bureau_confirmed,
+    )
+    return choice.decision, choice.rule
+
+
+def _automatic_cause(track: Track, rules: RulesFile) -> Cause | None:
+    best: Cause | None = None
+    for key in sorted(track.causes):
+        cause = track.causes[key]
+        if _choice(track, cause, rules)[0] is Decision.AUTOMATIC and (
+            best is None or cause.level > best.level
+        ):
+            best = cause
+    return best
+
+
+def _correlation(track: Track, trigger: Trigger, cause: Cause | None) -> str:
+    if trigger.correlation_id:
+        return trigger.correlation_id
+    if track.response is not None:
+        return track.response.correlation_id
+    if track.proposal is not None:
+        return track.proposal.correlation_id
+    return cause.correlation_id if cause is not None else trigger.input_id
+
+
+def _change_words(track: Track, previous: Level | None, new: Level) -> Words:
+    scope_zh, scope_en = scope_words(track.scope)
+    new_zh, new_en = level_words(new)
+    if previous is None:
+        return f"启动{scope_zh}{new_zh}应急响应", f"activate {new_en} for {scope_en}"
+    old_zh, old_en = level_words(previous)
+    verb_zh, verb_en = ("提升", "raise") if new > previous else ("降低", "lower")
+    return (
+        f"{scope_zh}应急响应由{old_zh}{verb_zh}至{new_zh}",
+        f"{verb_en} {scope_en} from {old_en} to {new_en}",
+    )
+
+
+def _reason(trigger: Trigger, cause: Cause | None) -> list[Words]:
+    parts = [trigger.reason]
+    if cause is not None and (cause.label_zh, cause.label_en) != trigger.reason:
+        parts.append((f"生效中：{cause.label_zh}", f"in force: {cause.label_en}"))
+    return parts
+
+
+def _apply_up(
+    track: Track, cause: Cause, trigger: Trigger, rules: RulesFile, note: Words | None
+) -> tuple[Track, list[ResponseEvent]]:
+    response_id = response_id_for(track, trigger.input_id)
+    previous = track.response.level if track.response else None
+    policy = _choice(track, cause, rules)[1]
+    parts = [
+        *_reason(trigger, cause),
+        _change_words(track, previous, cause.level),
+        (f"规则 {cause.rule}，自动生效（策略 {policy}）", f"rule {cause.rule}, automatic (policy {policy})"),
+    ]
+    why = explanation(
+        rules, cause.rule, (*trigger.inputs, *cause.inputs), previous, cause.level, [*parts, note or ("", "")]
+    )
+    common = {
+        "occurred_at": trigger.at,
+        "correlation_id": _correlation(track, trigger, cause),
+        "causation_id": trigger.causation_id,
+        "response_id": response_id,
+        "scope": track.scope,
+        "drill": track.drill,
+        "explanation": why,
+        "level": cause.level,
+    }
+    event: ResponseEvent
+    if track.response is None:
+        event = ResponseActivated(
+            event_id=derived_id("response.activated", response_id, trigger.input_id), **common
+        )
+        active = Active(response_id=response_id, level=cause.level, correlation_id=event.correlation_id or "")
+    else:
+        event = ResponseLevelChanged(
+            event_id=derived_id("response.level_changed", response_id, trigger.input_id),
+            previous_level=track.response.level,
+            **common,
+        )
+        active = track.response.model_copy(update={"level": cause.level})
+    keep = track.proposal if track.proposal and track.proposal.level > cause.level else None
+    return track.model_copy(update={"response": active, "proposal": keep}), [event]
+
+
+def _propose(
+    track: Track,
+    direction: Direction,
+    level: Level,
+    trigger: Trigger,
+    rules: RulesFile,
+    rule: str,
+    inputs: tuple[str, ...],
+    parts: list[Words],
+    cause: Cause | None,
+) -> tuple[Track, list[ResponseEvent]]:
+    pending = track.proposal
+    if pending is not None and pending.level is level and pending.direction is direction:
+        return track, []
+    response_id = response_id_for(track, trigger.input_id)
+    previous = track.response.level if track.response else None
+    why = explanation(rules, rule, inputs, previous, level, parts)
+    event = ResponseProposed(
+        event_id=derived_id("response.proposed", response_id, trigger.input_id),
+        occurred_at=trigger.at,
+        correlation_id=_correlation(track, trigger, cause),
+        causation_id=trigger.causation_id,
+        response_id=response_id,
+        scope=track.scope,
+        drill=track.drill,
+        explanation=why,
+        level=level,
+        confirm_within_minutes=rules.confirmation.confirm_within_minutes,
+    )
+    proposal = Proposal(
+        response_id=response_id,
+        event_id=event.event_id,
+        level=level,
+        direction=direction,
+        correlation_id=event.correlation_id or "",
+        explanation=why,
+        raised_at=trigger.at,
+        reraise_at=trigger.at + _minutes(rules.confirmation.reraise_after_minutes),
+    )
+    return track.model_copy(update={"proposal": proposal}), [event]
+
+
+def _propose_up(
+    track: Track, cause: Cause, trigger: Trigger, rules: RulesFile, note: Words | None
+) -> tuple[Track, list[ResponseEvent]]:
+    previous = track.response.level if track.response else None
+    policy = _choice(track, cause, rules)[1]
+    why: Words = (
+        _UNCONFIRMED if policy == "unconfirmed_mappings" else (f"确认策略 {policy}", f"policy {policy}")
+    )
+    zh, en = _change_words(track, previous, cause.level)
+    parts = [
+        *_reason(trigger, cause),
+        (f"建议{zh}", f"propose to {en}"),
+        (
+            f"规则 {cause.rule}，等待值班员确认（{why[0]}）",
+            f"rule {cause.rule}, waits for a duty officer ({why[1]})",
+        ),
+        note or ("", ""),
+    ]
+    return _propose(
+        track,
+        Direction.UP,
+        cause.level,
+        trigger,
+        rules,
+        cause.rule,
+        (*trigger.inputs, *cause.inputs),
+        parts,
+        cause,
+    )
+
+
+def _lower(
+    track: Track, target: Level, trigger: Trigger, rules: RulesFile, note: Words | None
+) -> tuple[Track, list[ResponseEvent]]:
+    assert track.response is not None  # noqa: S101 - only called with a running response
+    top = track.desired()
+    source = trigger.source or (top.source if top else Source.SIGNAL)
+    if track.declined_lower is not None and target >= track.declined_lower:
+        return track.model_copy(update={"proposal": None}), []
+    previous = track.response.level
+    choice = rules.confirmation.decide(
+        source=source, direction=Direction.DOWN, drill=track.drill, level=previous
+    )
+    zh, en = _change_words(track, previous, target)
+    still = [] if top is None else [(f"仍生效：{top.label_zh}", f"still in force: {top.label_en}")]
+    if track.response.manual_level is not None and (top is None or top.level < target):
+        still.append(("值班员手动设定的级别保持不变", "the level a duty officer set by hand is kept"))
+    inputs = (*trigger.inputs, *(top.inputs if top else ()))
+    if choice.decision is Decision.OFFICER:
+        parts = [
+            trigger.reason,
+            *still,
+            (f"建议{zh}", f"propose to {en}"),
+            (f"等待值班员确认（策略 {choice.rule}）", f"waits for a duty officer (policy {choice.rule})"),
+            note or ("", ""),
+        ]
+        return _propose(track, Direction.DOWN, target, trigger, rules, trigger.rule, inputs, parts, top)
+    response_id = track.response.response_id
+    parts = [
+        trigger.reason,
+        *still,
+        (zh, en),
+        (f"自动（策略 {choice.rule}）", f"automatic (policy {choice.rule})"),
+        note or ("", ""),
+    ]
+    event = ResponseLevelChanged(
+        event_id=derived_id("response.level_changed", response_id, trigger.input_id),
+        occurred_at=trigger.at,
+        correlation_id=_correlation(track, trigger, top),
+        causation_id=trigger.causation_id,
+        response_id=response_id,
+        scope=track.scope,
+        drill=track.drill,
+        explanation=explanation(rules, trigger.rule, inputs, previous, target, parts),
+        previous_level=previous,
+        level=target,
+    )
+    active = track.response.model_copy(update={"level": target})
+    return track.model_copy(update={"response": active, "proposal": None}), [event]
+
+
+def _end(
+    track: Track, trigger: Trigger, rules: RulesFile, note: Words | None
+) -> tuple[Track, list[ResponseEvent]]:
+    assert track.response is not None  # noqa: S101 - only called with a running response
+    response = track.response
+    scope_zh, scope_en = scope_words(track.scope)
+    old_zh, old_en = level_words(response.level)
+    parts = [
+        trigger.reason,
+        (
+            f"全部原因已消除，结束{scope_zh}{old_zh}应急响应",
+            f"every cause is gone: end the {old_en} response for {scope_en}",
+        ),
+        note or ("", ""),
+    ]
+    event = ResponseEnded(
+        event_id=derived_id("response.ended", response.response_id, trigger.input_id),
+        occurred_at=trigger.at,
+        correlation_id=_correlation(track, trigger, None),
+        causation_id=trigger.causation_id,
+        response_id=response.response_id,
+        scope=track.scope,
+        drill=track.drill,
+        explanation=explanation(rules, trigger.rule, trigger.inputs, response.level, None, parts),
+        previous_level=response.level,
+    )
+    return track.model_copy(update={"response": None, "proposal": None}), [event]
+
+
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)

@@ -1,0 +1,100 @@
+"""The rules engine's entry point: one input and the state in, the new state and the response
+events out. Pure and deterministic: no clock, no IO; ids are derived from the inputs.
+
+>>> from datetime import UTC, datetime
+>>> from schemas.areas import Scope
+>>> from schemas.warnings import Colour, Hazard, WarningAction, WarningSignal
+>>> from services.rules.domain.rulesfile import load_rules
+>>> rules = load_rules("id: demo\\nversion: 1\\nsignals:\\n"
+...     "  - {id: typhoon-blue, hazard: typhoon, colour: blue, level: IV, bureau_confirmed: true}\\n"
+...     "confirmation: {otherwise: automatic}\\n")
+>>> at = datetime(2024, 5, 4, 6, 45, tzinfo=UTC)
+>>> blue = WarningSignal(event_id="w1", occurred_at=at, signal_id="s1", hazard=Hazard.TYPHOON,
+...     colour=Colour.BLUE, action=WarningAction.ISSUE, scope=Scope.district(), issued_at=at)
+>>> state, events = apply(RulesState.empty(), blue, rules)
+>>> [(e.kind, e.level.value) for e in events]
+[('response.activated', 'IV')]
+>>> apply(state, blue, rules)[1]  # the same signal again changes nothing
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pydantic import AwareDatetime
+
+from schemas.commands import ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
+from schemas.envelope import Model
+from schemas.rainfall import GaugeReading
+from schemas.responses import ResponseEvent
+from schemas.rules import RulesFile
+from schemas.warnings import WarningSignal
+from services.rules.domain.officer import apply_command
+from services.rules.domain.rainfall import apply_reading
+from services.rules.domain.signals import apply_signal
+from services.rules.domain.state import MAX_SEEN, RulesState
+from services.rules.domain.ticks import apply_tick
+
+__all__ = ["Input", "Tick", "apply", "apply_all", "next_deadline"]
+
+
+class Tick(Model):
+    """Time has reached ``now``: take the decisions that were waiting for it.
+
+    >>> from datetime import UTC, datetime
+    >>> Tick(now=datetime(2024, 5, 4, 8, 0, tzinfo=UTC)).now.hour
+    8
+    """
+
+    now: AwareDatetime
+
+
+Input = (
+    WarningSignal | GaugeReading | Tick | ProposalConfirmed | ProposalRejected | ManualLevelSet | ManualEnd
+)
+
+
+def apply(state: RulesState, item: Input, rules: RulesFile) -> tuple[RulesState, list[ResponseEvent]]:
+    """Apply one input; return the new state and the response events it decides, in order.
+
+    ``state`` is not changed. A signal or command whose ``event_id`` was seen recently
+    changes nothing; a redelivered gauge reading changes nothing because readings are
+    stored by (station, minute). CAP Test and Draft signals are ignored.
+    See the module docstring for an example.
+    """
+    if isinstance(item, Tick):
+        return apply_tick(state, item.now, rules)
+    if isinstance(item, GaugeReading):
+        return apply_reading(state, item, rules)
+    if item.event_id in state.seen:
+        return state, []
+    state = state.model_copy(update={"seen": (*state.seen[-(MAX_SEEN - 1) :], item.event_id)})
+    if isinstance(item, WarningSignal):
+        return apply_signal(state, item, rules) if item.actionable else (state, [])
+    return apply_command(state, item, rules)
+
+
+def apply_all(
+    state: RulesState, items: Iterable[Input], rules: RulesFile
+) -> tuple[RulesState, list[ResponseEvent]]:
+    """Apply inputs in order (a batch, a replay); return the last state and every event.
+
+    >>> apply_all(RulesState.empty(), [], RulesFile(id="x", version="1"))
+    (RulesState(tracks={}, stations={}, seen=()), [])
+    """
+    events: list[ResponseEvent] = []
+    for item in items:
+        state, decided = apply(state, item, rules)
+        events += decided
+    return state, events
+
+
+def next_deadline(state: RulesState) -> datetime | None:
+    """When the engine next needs a :class:`Tick`, or None if nothing is waiting.
+
+    >>> next_deadline(RulesState.empty()) is None
+    True
+    """
+    return state.next_deadline()
