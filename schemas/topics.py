@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
+from schemas.commands import ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Event
 from schemas.notices import Acknowledgement, Delivery, Escalation, Notice
@@ -38,6 +39,7 @@ class Topic(StrEnum):
     ACKS = "sanfang.acks"
     ESCALATIONS = "sanfang.escalations"
     DEADLETTER = "sanfang.deadletter"
+    COMMANDS = "sanfang.commands"
 
 
 AnyEvent = Annotated[
@@ -51,7 +53,11 @@ AnyEvent = Annotated[
     | Delivery
     | Acknowledgement
     | Escalation
-    | DeadLetter,
+    | DeadLetter
+    | ProposalConfirmed
+    | ProposalRejected
+    | ManualLevelSet
+    | ManualEnd,
     Field(discriminator="kind"),
 ]
 
@@ -69,6 +75,10 @@ TOPIC_OF_EVENT: dict[type[Event], Topic] = {
     Acknowledgement: Topic.ACKS,
     Escalation: Topic.ESCALATIONS,
     DeadLetter: Topic.DEADLETTER,
+    ProposalConfirmed: Topic.COMMANDS,
+    ProposalRejected: Topic.COMMANDS,
+    ManualLevelSet: Topic.COMMANDS,
+    ManualEnd: Topic.COMMANDS,
 }
 
 
@@ -86,6 +96,10 @@ def event_key(event: Event) -> str:
             return event.station_id
         case ResponseProposed() | ResponseActivated() | ResponseLevelChanged() | ResponseEnded():
             return event.response_id
+        case ProposalConfirmed() | ProposalRejected() | ManualEnd():
+            return event.response_id
+        case ManualLevelSet():
+            return event.scope.key
         case Notice() | Delivery() | Acknowledgement() | Escalation():
             return event.person_id
         case _:

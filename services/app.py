@@ -3,16 +3,15 @@ readiness, Prometheus metrics and OpenAPI."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-__all__ = ["ReadinessCheck", "create_app"]
+from services.core.component import ReadinessCheck
 
-#: A named check answering (ok, detail); ``/readyz`` is ready when every check is ok.
-ReadinessCheck = tuple[str, Callable[[], Awaitable[tuple[bool, str]]]]
+__all__ = ["create_app"]
 
 
 def create_app(routers: Sequence[APIRouter], checks: Sequence[ReadinessCheck], *, version: str) -> FastAPI:

@@ -1,8 +1,8 @@
-"""Runs a set of services in one process: ``sanfang up`` runs all of them, ``sanfang run X`` one.
+"""Runs a set of services in one process: ``sanfang up`` runs all of them, ``sanfang run X`` some.
 
-Every IO component is an async context manager, entered in one ``AsyncExitStack``; the
-long-running loops (consumers, the outbox relay, the HTTP server, the scheduler) are
-tasks that stop together when ``stop`` is set, or when one of them fails.
+Every IO component is an async context manager, entered in one ``AsyncExitStack``; each
+service's ``component.build`` returns its consumer loops, routes, checks and background
+tasks, which run as tasks that stop together when ``stop`` is set or when one fails.
 
 >>> async def demo(settings: Settings) -> None:  # doctest: +SKIP
 ...     stop = asyncio.Event()
@@ -14,47 +14,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from fastapi import APIRouter
 from sqlalchemy import text
 
-from services.app import ReadinessCheck, create_app
-from services.console.http import console_router
+from services.app import create_app
+from services.console import component as console_component
 from services.core.broker import EmbeddedBroker
 from services.core.bus import Backoff, Bus, ConsumerLoop
 from services.core.clock import Clock, SystemClock
+from services.core.component import Builder, Component, ReadinessCheck, Wiring
 from services.core.errors import BusError, ConfigError
 from services.core.outbox import Outbox, Relay
 from services.core.settings import Settings
 from services.core.store import Store
-from services.dispatch.directory_store import load_directory, save_directory
-from services.dispatch.domain.generator import generate_baoan_directory
-from services.dispatch.domain.targeting import TargetingPolicy
-from services.dispatch.push import MqttPush
-from services.dispatch.service import Dispatch
-from services.ingest.http import ingest_router
-from services.ingest.intake import Intake
-from services.recorder.service import Recorder
-from services.rules.service import RulesService, read_rules_file
+from services.dispatch import component as dispatch_component
+from services.ingest import component as ingest_component
+from services.recorder import component as recorder_component
+from services.rules import component as rules_component
 
-__all__ = ["ALL_SERVICES", "Runtime", "default_rules_file"]
+__all__ = ["ALL_SERVICES", "BUILDERS", "Runtime"]
 
 log = logging.getLogger(__name__)
 
-ALL_SERVICES = frozenset({"ingest", "rules", "dispatch", "console", "recorder"})
-
-
-def default_rules_file() -> Path:
-    """The rules file used when none is configured: ``rules/default.yaml`` of the source tree."""
-    return Path(__file__).resolve().parent.parent / "rules" / "default.yaml"
+#: Every service, in the order a process builds them.
+BUILDERS: dict[str, Builder] = {
+    "ingest": ingest_component.build,
+    "rules": rules_component.build,
+    "dispatch": dispatch_component.build,
+    "recorder": recorder_component.build,
+    "console": console_component.build,
+}
+ALL_SERVICES = frozenset(BUILDERS)
 
 
 def _version() -> str:
@@ -68,7 +65,7 @@ class _Server(uvicorn.Server):
     """Uvicorn without its own signal handling: the runtime owns SIGINT and SIGTERM."""
 
     @contextlib.contextmanager
-    def capture_signals(self) -> Any:
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 
@@ -80,10 +77,9 @@ class Runtime:
     services: frozenset[str]
     clock: Clock = field(default_factory=SystemClock)
     bootstrap: str | None = None
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    rules: RulesService | None = None
-    dispatch: Dispatch | None = None
     port: int | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    components: dict[str, Component] = field(default_factory=dict)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start everything, run until ``stop`` is set, then stop everything cleanly."""
@@ -97,61 +93,45 @@ class Runtime:
             store = await stack.enter_async_context(Store(self.settings.database_url_effective))
             await store.migrate()
             bus = await stack.enter_async_context(Bus(self.settings, bootstrap))
-            await self._ensure_topics(bus)
+            await _ensure_topics(bus)
             outbox = Outbox(store, self.clock, topic_prefix=self.settings.topic_prefix)
             relay = Relay(outbox, bus, self.clock)
-            loops: list[ConsumerLoop] = []
-            routers: list[APIRouter] = []
-            checks: list[ReadinessCheck] = [("database", lambda: _database_ok(store))]
             scheduler = AsyncIOScheduler(timezone="UTC")
+            wiring = Wiring(self.settings, self.clock, store, bus, outbox, stack, scheduler)
+            for name, build in BUILDERS.items():
+                if name in self.services:
+                    self.components[name] = await build(wiring)
 
-            if "ingest" in self.services:
-                routers.append(ingest_router(Intake(outbox, self.clock), store, self.settings))
-            if "rules" in self.services:
-                self.rules = await self._rules(outbox)
-                loops.append(self.rules.consumer(bus))
-                # The scheduler only wakes the code that looks for due work; deadlines are in the state.
-                scheduler.add_job(self.rules.tick, "interval", seconds=1, id="rules-tick", max_instances=1)
-            if "dispatch" in self.services:
-                push = await stack.enter_async_context(self._push())
-                self.dispatch = await self._dispatch(outbox)
-                loops.append(self.dispatch.consumer(bus, push))
-            if "recorder" in self.services:
-                loops.append(Recorder(store, self.clock).consumer(bus))
-            if "console" in self.services:
-                routers.append(console_router(outbox, self.clock))
+            loops = [loop for c in self.components.values() for loop in c.loops]
+            checks: list[ReadinessCheck] = [("database", lambda: _database_ok(store))]
+            checks += [check for c in self.components.values() for check in c.checks]
             checks.append(("consumers", lambda: _consumers_ok(loops)))
-
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(relay.run(), name="outbox-relay")]
             tasks += [asyncio.create_task(loop.run(), name=f"consumer-{loop.group}") for loop in loops]
-            server: _Server | None = None
-            if routers:
-                app = create_app(routers, checks, version=_version())
-                server = _Server(
-                    uvicorn.Config(
-                        app,
-                        host=self.settings.host,
-                        port=self.settings.port if self.port is None else self.port,
-                        log_level="warning",
-                        lifespan="off",
-                        access_log=False,
-                    )
-                )
+            background = [
+                asyncio.create_task(work(), name=f"{c.name}-task")
+                for c in self.components.values()
+                for work in c.tasks
+            ]
+            server = self._server([r for c in self.components.values() for r in c.routers], checks)
+            if server is not None:
                 tasks.append(asyncio.create_task(server.serve(), name="http"))
             scheduler.start()
             try:
-                await self._until_ready(loops, server, tasks)
+                await self._until_ready(loops, server, tasks + background)
                 self.ready.set()
                 log.info("sanfang is up: %s", ", ".join(sorted(self.services)))
-                await _wait_stop_or_failure(stop, tasks)
+                await _wait_stop_or_failure(stop, tasks + background)
             finally:
                 scheduler.shutdown(wait=False)
+                for task in background:
+                    task.cancel()
                 for loop in loops:
                     loop.stop()
                 relay.stop()
                 if server is not None:
                     server.should_exit = True
-                await _drain(tasks)
+                await _drain(tasks + background)
         log.info("sanfang stopped")
 
     async def _broker(self, stack: AsyncExitStack) -> str:
@@ -165,68 +145,44 @@ class Runtime:
         )
         return broker.bootstrap
 
-    async def _ensure_topics(self, bus: Bus) -> None:
-        backoff = Backoff(cap=5)
-        for _ in range(30):
-            try:
-                await bus.ensure_topics()
-            except BusError as exc:
-                log.warning("%s; retrying", exc)
-                await backoff.wait()
-            else:
-                return
-        await bus.ensure_topics()
-
-    async def _rules(self, outbox: Outbox) -> RulesService:
-        path = self.settings.rules_file or default_rules_file()
-        rules = read_rules_file(path)
-        service = RulesService(outbox, self.clock, rules)
-        await service.restore()
-        log.info("rules %s %s loaded from %s", rules.id, rules.version, path)
-        return service
-
-    def _push(self) -> MqttPush:
-        s = self.settings
-        return MqttPush(
-            s.mqtt_host,
-            s.mqtt_port,
-            root=s.mqtt_topic_root,
-            username=s.mqtt_username,
-            password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
-        )
-
-    async def _dispatch(self, outbox: Outbox) -> Dispatch:
-        directory = await load_directory(outbox.store)
-        if directory is None:
-            directory = generate_baoan_directory()
-            await save_directory(outbox.store, directory, source="generated: Bao'an", now=self.clock.now())
-            log.info(
-                "no directory loaded yet: generated Bao'an's (%d units, %d persons)",
-                len(directory.units),
-                len(directory.persons),
+    def _server(self, routers: list[Any], checks: list[ReadinessCheck]) -> _Server | None:
+        if not routers:
+            return None
+        app = create_app(routers, checks, version=_version())
+        return _Server(
+            uvicorn.Config(
+                app,
+                host=self.settings.host,
+                port=self.settings.port if self.port is None else self.port,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
             )
-        return Dispatch(
-            outbox,
-            self.clock,
-            directory,
-            policy=TargetingPolicy(),
-            ack_minutes=self.settings.ack_minutes,
-            public_url=self.settings.public_url_effective,
         )
 
     async def _until_ready(
         self, loops: list[ConsumerLoop], server: _Server | None, tasks: list[asyncio.Task[None]]
     ) -> None:
-        waits: list[Callable[[], Awaitable[bool]]] = [loop.started.wait for loop in loops]
-        for wait in waits:
-            await _race(wait(), tasks)
+        for loop in loops:
+            await _race(loop.started.wait(), tasks)
         while server is not None and not server.started:
             await _race(asyncio.sleep(0.05), tasks)
 
 
-async def _race(
-    awaitable: Coroutine[Any, Any, Any] | Awaitable[Any], tasks: list[asyncio.Task[None]]
-) -> None:
+async def _ensure_topics(bus: Bus) -> None:
+    backoff = Backoff(cap=5)
+    for _ in range(30):
+        try:
+            await bus.ensure_topics()
+        except BusError as exc:
+            log.warning("%s; retrying", exc)
+            await backoff.wait()
+        else:
+            return
+    await bus.ensure_topics()
+
+
+async def _race(awaitable: Awaitable[Any], tasks: list[asyncio.Task[None]]) -> None:
     """Await ``awaitable``, but fail at once if one of ``tasks`` failed first."""
     waiter = asyncio.ensure_future(awaitable)
     done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -242,9 +198,12 @@ async def _wait_stop_or_failure(stop: asyncio.Event, tasks: list[asyncio.Task[No
     done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
     for task in done:
-        if task is not stopper and task.exception() is not None:
-            log.error("%s failed: %s", task.get_name(), task.exception())
-            raise task.exception()  # type: ignore[misc]
+        if task is not stopper:
+            error = task.exception()
+            if error is not None:
+                log.error("%s failed: %s", task.get_name(), error)
+                raise error
+            log.error("%s stopped on its own; stopping the process", task.get_name())
 
 
 async def _drain(tasks: list[asyncio.Task[None]], grace: float = 10.0) -> None:

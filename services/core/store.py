@@ -121,7 +121,8 @@ def _upgrade(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # "heads": each service may add its own branch of migrations on top of the first one.
+    command.upgrade(config, "heads")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schemas.commands import ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
 from schemas.rainfall import GaugeReading
 from schemas.responses import (
     ResponseActivated,
@@ -43,6 +44,7 @@ __all__ = ["RulesService", "read_rules_file"]
 log = logging.getLogger(__name__)
 
 _STATE_NAME = "engine"
+_INPUTS = (WarningSignal, GaugeReading, ProposalConfirmed, ProposalRejected, ManualLevelSet, ManualEnd)
 
 
 def read_rules_file(path: Path) -> RulesFile:
@@ -99,12 +101,15 @@ class RulesService:
     def consumer(self, bus: Bus) -> ConsumerLoop:
         """The consumer loop over warnings and rainfall."""
         return ConsumerLoop(
-            bus, group=self.group, topics=[Topic.WARNINGS, Topic.RAINFALL], handler=self.on_inputs
+            bus,
+            group=self.group,
+            topics=[Topic.WARNINGS, Topic.RAINFALL, Topic.COMMANDS],
+            handler=self.on_inputs,
         )
 
     async def on_inputs(self, batch: Sequence[Received]) -> None:
-        """Apply a batch of warnings and readings, once each, in order."""
-        inputs = [item.event for item in batch if isinstance(item.event, WarningSignal | GaugeReading)]
+        """Apply a batch of warnings, readings and officers' commands, once each, in order."""
+        inputs = [item.event for item in batch if isinstance(item.event, _INPUTS)]
         if not inputs:
             return
         async with self._lock:
