@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import signal
 import sys
@@ -28,6 +29,9 @@ from services.core.store import Store
 __all__ = ["main"]
 
 log = logging.getLogger("sanfang")
+
+#: Modules that add their own subcommands; each has ``register(commands)``.
+_COMMAND_MODULES = ("services.rules.cli",)
 console = Console(stderr=True)
 
 
@@ -74,10 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(handler=_migrate)
 
-    rules = commands.add_parser("rules", help="work with rules files").add_subparsers(dest="rules_command")
-    check = rules.add_parser("check", help="validate a rules file and print what it would do")
-    check.add_argument("file", type=Path)
-    check.set_defaults(handler=_rules_check)
+    for module in _COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
     return parser
 
 
@@ -154,15 +156,6 @@ def _migrate(args: argparse.Namespace) -> int:
 
     asyncio.run(migrate())
     console.print("database schema is up to date")
-    return 0
-
-
-def _rules_check(args: argparse.Namespace) -> int:
-    from services.rules.domain.summary import render_summary
-    from services.rules.service import read_rules_file
-
-    rules = read_rules_file(args.file)
-    sys.stdout.write(render_summary(rules))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The console in a process: the duty officers' API and the acknowledgement endpoint."""
+"""The console in a process: the duty officers' API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The console's HTTP routes: responses and acknowledgements."""
+"""The console's HTTP routes: responses."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from schemas.api import AckAccepted, AckIn, ResponsePublic
-from services.console.acks import UnknownNotice, take_ack
+from schemas.api import ResponsePublic
 from services.console.responses import get_response, list_responses
 from services.core.clock import Clock
 from services.core.outbox import Outbox
@@ -17,7 +16,7 @@ __all__ = ["console_router"]
 
 
 def console_router(outbox: Outbox, clock: Clock) -> APIRouter:
-    """Routes for duty officers and for acknowledgements."""
+    """Routes for duty officers."""
     router = APIRouter(tags=["console"])
     store = outbox.store
 
@@ -36,13 +35,5 @@ def console_router(outbox: Outbox, clock: Clock) -> APIRouter:
         if found is None:
             return error_response(404, "unknown_response", f"no response {response_id!r}")
         return found
-
-    @router.post("/api/v1/acks", status_code=202, response_model=AckAccepted)
-    async def acknowledge(body: AckIn) -> Any:
-        """Acknowledge a notice. The first ack of a notice counts; repeats are kept, not counted."""
-        try:
-            return await take_ack(outbox, clock, body)
-        except UnknownNotice:
-            return error_response(404, "unknown_notice", f"no notice {body.notice_id!r}")
 
     return router

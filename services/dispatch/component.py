@@ -8,6 +8,7 @@ from services.core.component import Component, Wiring
 from services.dispatch.directory_store import load_directory, save_directory
 from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.targeting import TargetingPolicy
+from services.dispatch.http import ack_router
 from services.dispatch.push import MqttPush
 from services.dispatch.service import Dispatch
 
@@ -45,4 +46,9 @@ async def build(wiring: Wiring) -> Component:
         ack_minutes=s.ack_minutes,
         public_url=s.public_url_effective,
     )
-    return Component("dispatch", loops=[dispatch.consumer(wiring.bus, push)], handle=dispatch)
+    return Component(
+        "dispatch",
+        loops=[dispatch.consumer(wiring.bus, push)],
+        routers=[ack_router(wiring.outbox, wiring.clock)],
+        handle=dispatch,
+    )
