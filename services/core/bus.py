@@ -103,7 +103,7 @@ class Bus:
             acks="all",
             enable_idempotence=self.settings.kafka_idempotence_effective,
             linger_ms=5,
-            request_timeout_ms=15000,
+            request_timeout_ms=self.settings.kafka_request_timeout_ms,
         )
         try:
             await self._producer.start()

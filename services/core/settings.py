@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = Field(
         default=6000, ge=1000, description="consumer-group session; Tansu waits half of it before a join"
     )
+    kafka_request_timeout_ms: int = Field(
+        default=15000, ge=1000, description="how long a send may wait for Kafka before it is retried"
+    )
     topic_prefix: str = ""
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)
@@ -71,6 +74,14 @@ class Settings(BaseSettings):
     rules_file: Path | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     ack_minutes: int = Field(default=15, gt=0)
+
+    # ingest: station registry, polled feeds, order of warnings, silent stations
+    stations_file: Path | None = Field(default=None, description="station registry CSV; default Bao'an's")
+    sources_file: Path | None = Field(default=None, description="YAML list of polled feeds; none: no polling")
+    ingest_hold_seconds: float = Field(
+        default=120.0, gt=0, description="how long an update/cancel waits for what it references"
+    )
+    station_silent_minutes: int = Field(default=30, gt=0, description="no reading for this long: silent")
 
     @classmethod
     def settings_customise_sources(
