@@ -7,11 +7,18 @@ from prometheus_client import Counter, Gauge, Histogram
 __all__ = [
     "ACKS",
     "DEADLETTERS",
+    "ESCALATIONS",
     "MQTT_PUBLISHED",
     "NOTICES",
+    "RAINFALL_READINGS",
+    "SENDS",
+    "SOURCE_POLLS",
     "SOURCE_UP",
+    "STATIONS_SILENT",
+    "STATION_LAST_READING",
     "WARNINGS_ACCEPTED",
     "WARNINGS_DUPLICATE",
+    "WARNINGS_HELD",
     "WARNING_TO_ACTIVATION",
 ]
 
@@ -21,7 +28,20 @@ DEADLETTERS = Counter("sanfang_deadletters_total", "Inputs refused and dead-lett
 NOTICES = Counter("sanfang_notices_total", "Notices created by dispatch", ["change"])
 MQTT_PUBLISHED = Counter("sanfang_mqtt_published_total", "Notices published to the app over MQTT")
 ACKS = Counter("sanfang_acks_total", "Acknowledgements recorded", ["channel", "counted"])
+# dispatch: every send attempt by channel and outcome, escalation steps taken
+SENDS = Counter("sanfang_sends_total", "Send attempts by channel and outcome", ["channel", "outcome"])
+ESCALATIONS = Counter("sanfang_escalations_total", "Escalation actions taken", ["action"])
 SOURCE_UP = Gauge("sanfang_source_up", "1 when a polled feed answered at its last poll", ["source"])
+# ingest: polls, readings, stations, warnings held for order
+SOURCE_POLLS = Counter("sanfang_source_polls_total", "Polls of a feed by outcome", ["source", "outcome"])
+RAINFALL_READINGS = Counter(
+    "sanfang_rainfall_readings_total", "Gauge readings taken by ingest", ["source", "outcome"]
+)
+STATIONS_SILENT = Gauge("sanfang_stations_silent", "Active stations with no recent reading")
+STATION_LAST_READING = Gauge(
+    "sanfang_station_last_reading_timestamp_seconds", "When a station's newest reading was taken", ["station"]
+)
+WARNINGS_HELD = Gauge("sanfang_warnings_held", "Updates/cancels waiting for the message they reference")
 WARNING_TO_ACTIVATION = Histogram(
     "sanfang_warning_to_activation_seconds",
     "Time from a warning's issue to the response it caused",

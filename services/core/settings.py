@@ -70,10 +70,38 @@ class Settings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
     mqtt_topic_root: str = "sanfang"
+    mqtt_embedded: Literal["auto", "never"] = Field(
+        default="auto", description="auto: start an embedded MQTT broker when none answers on a loopback address"
+    )
 
     rules_file: Path | None = None
+    # rules (issue 4): how often the rules file is checked for changes (0: only API / SIGHUP)
+    rules_watch_seconds: float = Field(default=5.0, ge=0)
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     ack_minutes: int = Field(default=15, gt=0)
+
+    # dispatch (issue 5): targeting and escalation file, channels, gateways, ack links
+    targeting_file: Path | None = Field(default=None, description="YAML targeting + escalation; none: all")
+    gateway_url: str = Field(default="", description="SMS and voice gateway API; empty: SMS/voice off")
+    gateway_token: SecretStr = Field(
+        default=SecretStr("dev-gateway-token"), description="bearer token both ways with the gateway"
+    )
+    sms_per_second: float = Field(default=50.0, gt=0, description="SMS gateway rate limit")
+    voice_per_second: float = Field(default=10.0, gt=0, description="voice gateway rate limit")
+    webhook_per_second: float = Field(default=10.0, gt=0, description="group-robot webhook rate limit")
+    channel_max_tries: int = Field(default=3, ge=1, description="tries per message before escalating")
+    channel_timeout_seconds: float = Field(default=5.0, gt=0, description="one gateway call")
+    send_lease_seconds: float = Field(default=30.0, gt=0, description="a claimed send is in doubt after")
+    escalation_poll_seconds: float = Field(default=2.0, gt=0, description="how often deadlines are checked")
+    push_retain_seconds: int = Field(default=86400, ge=60, description="MQTT retained notice lifetime")
+    ack_link_hours: int = Field(default=72, gt=0, description="ack links stay valid after the deadline")
+
+    # console (issue 6): officers' logins, sessions and the live board
+    console_session_minutes: int = Field(default=720, gt=0, description="how long an officer's login lasts")
+    console_login_failures: int = Field(default=5, ge=1, description="failed logins before an account locks")
+    console_lockout_minutes: int = Field(default=15, gt=0, description="how long a locked account waits")
+    console_cookie_secure: bool | None = Field(default=None, description="default: on in production")
+    console_board_poll_ms: int = Field(default=250, ge=20, description="how often the live board looks")
 
     # ingest: station registry, polled feeds, order of warnings, silent stations
     stations_file: Path | None = Field(default=None, description="station registry CSV; default Bao'an's")

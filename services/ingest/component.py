@@ -1,15 +1,83 @@
-"""Ingest in a process: the warning push endpoint and the dead-letter listing."""
+"""Ingest in a process: push endpoints, polled feeds, held warnings, and the station check."""
 
 from __future__ import annotations
 
-from services.core.component import Component, Wiring
-from services.ingest.http import ingest_router
-from services.ingest.intake import Intake
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
 
-__all__ = ["build"]
+import httpx
+
+from services.core.component import Component, Wiring
+from services.ingest.feeds import Feeds
+from services.ingest.http import ingest_router
+from services.ingest.intake import CONSUMER, Intake
+from services.ingest.ordering import WarningOrder
+from services.ingest.poller import SourcePoller
+from services.ingest.pollers import Pollers
+from services.ingest.rainfall import RainfallIntake
+from services.ingest.rainfall_http import gauge_router
+from services.ingest.registry import load_registry
+from services.ingest.sources import load_sources
+from services.ingest.stations_watch import StationWatch
+
+__all__ = ["Ingest", "build"]
+
+log = logging.getLogger(__name__)
+
+#: How often held warnings are looked at for their hold time, and stations for silence.
+RELEASE_CHECK_SECONDS = 1.0
+STATION_CHECK_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """Ingest's parts, as the component's handle (for tests and other components)."""
+
+    intake: Intake
+    rainfall: RainfallIntake
+    watch: StationWatch
+    pollers: Pollers
 
 
 async def build(wiring: Wiring) -> Component:
-    """Ingest's routes, publishing through the outbox."""
-    intake = Intake(wiring.outbox, wiring.clock)
-    return Component("ingest", routers=[ingest_router(intake, wiring.store, wiring.settings)], handle=intake)
+    """Load the station registry and the sources, wire the routes, pollers and scheduled checks."""
+    s = wiring.settings
+    stations = load_registry(s.stations_file)
+    sources = load_sources(s.sources_file) if s.sources_file else ()
+    order = WarningOrder(CONSUMER, timedelta(seconds=s.ingest_hold_seconds))
+    intake = Intake(wiring.outbox, wiring.clock, order)
+    rainfall = RainfallIntake(wiring.outbox, wiring.clock, intake)
+    watch = StationWatch(wiring.store, wiring.clock, stations, timedelta(minutes=s.station_silent_minutes))
+    client = await wiring.stack.enter_async_context(httpx.AsyncClient(follow_redirects=True))
+    feeds = Feeds(intake, rainfall, stations, wiring.clock)
+    pollers = Pollers([SourcePoller(source, client, feeds.handle, wiring.clock) for source in sources])
+    wiring.stack.push_async_callback(pollers.close)
+    log.info(
+        "ingest: %d stations (%s), %d polled source(s)%s",
+        len(stations),
+        s.stations_file or "shipped Bao'an registry",
+        len(sources),
+        f": {', '.join(source.name for source in sources)}" if sources else "",
+    )
+
+    scheduler = wiring.scheduler
+    if sources:
+        scheduler.add_job(
+            pollers.wake, "interval", seconds=pollers.tick_seconds, id="ingest-polls", max_instances=1
+        )
+    scheduler.add_job(
+        intake.release_overdue, "interval", seconds=RELEASE_CHECK_SECONDS, id="ingest-held", max_instances=1
+    )
+    scheduler.add_job(
+        watch.check, "interval", seconds=STATION_CHECK_SECONDS, id="ingest-stations", max_instances=1
+    )
+    return Component(
+        "ingest",
+        routers=[
+            ingest_router(intake, wiring.store, s),
+            gauge_router(intake, rainfall, watch, wiring.store, s, wiring.clock),
+        ],
+        checks=[("sources", pollers.check)] if sources else [],
+        handle=Ingest(intake, rainfall, watch, pollers),
+    )

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
-from services.core.web import BodyTooLarge, error_response, media_type, read_body
 from services.ingest.errors import Rejected
 from services.ingest.intake import Intake
+from services.ingest.refusals import refuse, take_body
 from services.ingest.warnings import parse_warning
 
 __all__ = ["ingest_router"]
@@ -47,24 +48,14 @@ def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter
     )
     async def post_warning(request: Request, response: Response) -> Any:
         """Accept a warning signal (issued, updated or cancelled) and publish it once."""
-        content_type = media_type(request)
-        try:
-            body = await read_body(request, settings.max_body_bytes)
-        except BodyTooLarge as exc:
-            rejected = Rejected("body_too_large", str(exc), status=413)
-            letter = await intake.reject(source, rejected, b"", content_type)
-            return error_response(413, rejected.reason, rejected.message, dead_letter_id=letter.event_id)
+        taken = await take_body(request, intake, source, limit=settings.max_body_bytes)
+        if isinstance(taken, JSONResponse):
+            return taken
+        body, content_type = taken
         try:
             signal = parse_warning(body, content_type, source="api")
         except Rejected as rejected:
-            letter = await intake.reject(source, rejected, body, content_type)
-            return error_response(
-                rejected.status,
-                rejected.reason,
-                rejected.message,
-                path=rejected.path,
-                dead_letter_id=letter.event_id,
-            )
+            return await refuse(intake, source, rejected, body, content_type)
         accepted = await intake.accept_warning(signal)
         if accepted.duplicate:
             response.status_code = 200
