@@ -24,23 +24,44 @@ __all__ = ["Command", "ManualEnd", "ManualLevelSet", "ProposalConfirmed", "Propo
 _Officer = Annotated[str, Field(min_length=1, max_length=64, description="the duty officer's id")]
 
 
+_ProposalEventId = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=64,
+        description=(
+            "the event id of the ResponseProposed the officer saw (it or one of its re-raises); "
+            "when given and the pending proposal is no longer that one (its level changed since), "
+            "the command changes nothing"
+        ),
+    ),
+]
+
+
 class ProposalConfirmed(Event):
-    """The officer confirms the pending proposal of ``response_id``; it takes effect now."""
+    """The officer confirms the pending proposal of ``response_id``; it takes effect now.
+
+    Give ``proposal_event_id`` so that a proposal replaced meanwhile (say III became II while
+    the officer was reading) is not confirmed at a level the officer never saw.
+    """
 
     kind: Literal["command.proposal_confirmed"] = "command.proposal_confirmed"
     schema_version: Literal[1] = 1
     response_id: str = Field(min_length=1, max_length=64)
+    proposal_event_id: _ProposalEventId = None
     officer: _Officer
     note: str = Field(default="", max_length=1000)
 
 
 class ProposalRejected(Event):
     """The officer rejects the pending proposal of ``response_id``; it is dropped and the same
-    level is not proposed again while its causes last."""
+    level is not proposed again while its causes last. ``proposal_event_id`` as for
+    :class:`ProposalConfirmed`."""
 
     kind: Literal["command.proposal_rejected"] = "command.proposal_rejected"
     schema_version: Literal[1] = 1
     response_id: str = Field(min_length=1, max_length=64)
+    proposal_event_id: _ProposalEventId = None
     officer: _Officer
     note: str = Field(default="", max_length=1000)
 

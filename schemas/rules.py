@@ -21,10 +21,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from schemas.areas import Scope
 from schemas.envelope import Model
-from schemas.responses import Level
+from schemas.responses import Explanation, Level
 from schemas.warnings import Colour, Hazard
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ConfirmationPolicy",
     "DeEscalation",
     "Decision",
+    "DecisionPublic",
     "Direction",
     "DirectionMatch",
     "DrillMatch",
@@ -40,6 +42,9 @@ __all__ = [
     "RainfallRule",
     "RuleConflict",
     "RulesFile",
+    "RulesPublic",
+    "RulesRefusalPublic",
+    "RulesTablePublic",
     "SignalRule",
     "Source",
     "SourceMatch",
@@ -257,3 +262,54 @@ class RulesFile(Model):
             if rule.id == rule_id:
                 return rule
         return None
+
+
+# --- API bodies of the rules service (GET /api/v1/rules, GET /api/v1/responses/{id}/decisions)
+
+
+class RulesTablePublic(Model):
+    """One table of a rules file's summary (signals, rainfall, policy, de-escalation)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+class RulesRefusalPublic(Model):
+    """The last reload that was refused: when, and what is wrong (line and field)."""
+
+    at: AwareDatetime
+    message: str
+
+
+class RulesPublic(Model):
+    """The rules that run now, where they were read from, and the last refused reload, if the
+    file on disk is still the refused one."""
+
+    id: str
+    version: str
+    description: str
+    source: str
+    loaded_at: AwareDatetime
+    summary: tuple[RulesTablePublic, ...]
+    refused: RulesRefusalPublic | None = None
+
+
+class DecisionPublic(Model):
+    """One decision about a response, with its whole explanation.
+
+    ``by`` is ``rules`` or the duty officer who confirmed, set or ended it;
+    ``waits_for_confirmation`` is true for a proposal.
+    """
+
+    event_id: str
+    kind: str
+    occurred_at: AwareDatetime
+    scope: Scope
+    drill: bool
+    previous_level: Level | None
+    level: Level | None
+    by: str
+    waits_for_confirmation: bool
+    confirm_within_minutes: int | None = None
+    explanation: Explanation

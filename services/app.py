@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.console.headers import SecurityHeaders
 from services.core.component import ReadinessCheck
 
 __all__ = ["create_app"]
@@ -49,4 +50,6 @@ def create_app(routers: Sequence[APIRouter], checks: Sequence[ReadinessCheck], *
 
     for router in routers:
         app.include_router(router)
+    # CSP, no-referrer (ack links carry tokens), nosniff, no framing: on every answer.
+    app.add_middleware(SecurityHeaders)
     return app

@@ -3,7 +3,7 @@
 sanfang up [--host H] [--port P] [--data-dir D]   every service in one process
 sanfang run SERVICE [SERVICE …]                    some services (production)
 sanfang migrate                                    bring the database schema up to date
-sanfang demo [--exit-when-done]                    play a typhoon warning with simulated persons
+sanfang demo [--scenario S] [--exit-when-done]     play H1 2024 live (or one typhoon warning)
 sanfang rules check FILE                           validate a rules file and summarise it
 """
 
@@ -31,7 +31,12 @@ __all__ = ["main"]
 log = logging.getLogger("sanfang")
 
 #: Modules that add their own subcommands; each has ``register(commands)``.
-_COMMAND_MODULES = ("services.rules.cli",)
+_COMMAND_MODULES = (
+    "services.rules.cli",
+    "services.console.cli",
+    "services.dispatch.cli",
+    "services.replay.cli",
+)
 console = Console(stderr=True)
 
 
@@ -67,12 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser(
-        "demo", help="run everything and play a typhoon warning with simulated persons"
+        "demo", help="play H1 2024 in Bao'an live with simulated persons (or one typhoon warning)"
     )
     demo.add_argument("--data-dir", type=Path, default=Path("var/demo"), help="default ./var/demo")
     demo.add_argument("--port", type=int, help="console port (default 8080)")
-    demo.add_argument("--speed", type=float, default=1.0, help="how much faster the persons answer")
-    demo.add_argument("--exit-when-done", action="store_true", help="stop once 75 %% have acknowledged")
+    importlib.import_module("services.demo.cli").add_arguments(demo)
     demo.set_defaults(handler=_demo)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
@@ -140,10 +144,9 @@ def _serve(settings: Settings, services: frozenset[str]) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.demo.first_warning import run_demo
+    from services.demo.cli import run_demo_command
 
-    settings = _settings(args)
-    return asyncio.run(run_demo(settings, exit_when_done=args.exit_when_done, speed=args.speed))
+    return run_demo_command(args, _settings(args))
 
 
 def _migrate(args: argparse.Namespace) -> int:

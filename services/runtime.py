@@ -31,12 +31,14 @@ from services.core.bus import Backoff, Bus, ConsumerLoop
 from services.core.clock import Clock, SystemClock
 from services.core.component import Builder, Component, ReadinessCheck, Wiring
 from services.core.errors import BusError, ConfigError
+from services.core.mqtt_broker import EmbeddedMqtt, mqtt_answers
 from services.core.outbox import Outbox, Relay
 from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import component as dispatch_component
 from services.ingest import component as ingest_component
 from services.recorder import component as recorder_component
+from services.replay import component as replay_component
 from services.rules import component as rules_component
 
 __all__ = ["ALL_SERVICES", "BUILDERS", "Runtime"]
@@ -50,6 +52,7 @@ BUILDERS: dict[str, Builder] = {
     "dispatch": dispatch_component.build,
     "recorder": recorder_component.build,
     "console": console_component.build,
+    "replay": replay_component.build,
 }
 ALL_SERVICES = frozenset(BUILDERS)
 
@@ -88,8 +91,11 @@ class Runtime:
             raise ConfigError(
                 f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ALL_SERVICES))}"
             )
+        if "rules" in self.services:
+            rules_component.preflight(self.settings)
         async with AsyncExitStack() as stack:
             bootstrap = await self._broker(stack)
+            await self._mqtt(stack)
             store = await stack.enter_async_context(Store(self.settings.database_url_effective))
             await store.migrate()
             bus = await stack.enter_async_context(Bus(self.settings, bootstrap))
@@ -144,6 +150,13 @@ class Runtime:
             EmbeddedBroker(log_file=self.settings.data_dir / "broker.log")
         )
         return broker.bootstrap
+
+    async def _mqtt(self, stack: AsyncExitStack) -> None:
+        s = self.settings
+        loopback = s.mqtt_host in ("127.0.0.1", "localhost", "::1")
+        wanted = "dispatch" in self.services and s.mqtt_embedded == "auto" and loopback
+        if wanted and not await asyncio.to_thread(mqtt_answers, s.mqtt_host, s.mqtt_port):
+            await stack.enter_async_context(EmbeddedMqtt(s.mqtt_port))
 
     def _server(self, routers: list[Any], checks: list[ReadinessCheck]) -> _Server | None:
         if not routers:

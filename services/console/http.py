@@ -1,39 +1,48 @@
-"""The console's HTTP routes: responses."""
+"""The console's HTTP edge: every route group, and the one place where the console's
+typed errors become the API's error body (a route class, so dependencies are covered).
+
+>>> routers = console_routers(console)  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
 
-from schemas.api import ResponsePublic
-from services.console.responses import get_response, list_responses
-from services.core.clock import Clock
-from services.core.outbox import Outbox
+from services.console.errors import ConsoleError
 from services.core.web import error_response
 
-__all__ = ["console_router"]
+__all__ = ["ConsoleRoute", "console_router", "error_of"]
 
 
-def console_router(outbox: Outbox, clock: Clock) -> APIRouter:
-    """Routes for duty officers."""
-    router = APIRouter(tags=["console"])
-    store = outbox.store
+def error_of(error: ConsoleError) -> Response:
+    """The API's answer to a console error."""
+    response = error_response(error.status, error.reason, error.message)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
-    @router.get("/api/v1/responses", response_model=list[ResponsePublic])
-    async def responses(
-        state: Annotated[str | None, Query(pattern="^(active|ended|proposed)$")] = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> list[ResponsePublic]:
-        """Responses, newest first, with how many were notified, delivered and acknowledged."""
-        return await list_responses(store, state=state, limit=limit)
 
-    @router.get("/api/v1/responses/{response_id}", response_model=ResponsePublic)
-    async def response(response_id: str) -> Any:
-        """One response with its counts."""
-        found = await get_response(store, response_id)
-        if found is None:
-            return error_response(404, "unknown_response", f"no response {response_id!r}")
-        return found
+class ConsoleRoute(APIRoute):
+    """A route whose ``ConsoleError`` (from the handler or a dependency) becomes a clear 4xx."""
 
-    return router
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ConsoleError as error:
+                return error_of(error)
+
+        return handle
+
+
+def console_router(tags: list[str]) -> APIRouter:
+    """An empty router of the console, with its error handling."""
+    return APIRouter(tags=list(tags), route_class=ConsoleRoute)

@@ -108,7 +108,15 @@ class Bus:
         try:
             await self._producer.start()
         except KafkaError as exc:
-            raise BusError(f"cannot reach Kafka at {self.bootstrap}: {exc}") from exc
+            await self._producer.stop()
+            self._producer = None
+            hint = ""
+            if self.settings.kafka_idempotence_effective:
+                hint = (
+                    " (the idempotent producer is on: a broker without it, such as Tansu, needs "
+                    "SANFANG_KAFKA_ENABLE_IDEMPOTENCE=false)"
+                )
+            raise BusError(f"cannot reach Kafka at {self.bootstrap}: {exc}{hint}") from exc
         return self
 
     async def __aexit__(

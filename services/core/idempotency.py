@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import TypeVar
 
+from sqlalchemy import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import Event
@@ -33,8 +35,12 @@ async def claim(tx: AsyncConnection, consumer: str, events: Sequence[E], now: da
         unique.setdefault(event.event_id, event)
     if not unique:
         return []
-    dialect = tx.dialect.name
     rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in unique]
-    statement = insert_ignore(tables.processed, dialect).returning(tables.processed.c.event_id)
-    claimed = set((await tx.execute(statement, rows)).scalars())
+    claimed = set((await tx.execute(_claiming(tx.dialect.name), rows)).scalars())
     return [event for event_id, event in unique.items() if event_id in claimed]
+
+
+@cache
+def _claiming(dialect: str) -> Insert:
+    # One statement per dialect, so its cache key is not worked out again on every claim.
+    return insert_ignore(tables.processed, dialect).returning(tables.processed.c.event_id)

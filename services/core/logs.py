@@ -20,3 +20,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # The Kafka client logs every reconnect attempt at ERROR; our own retry logs say enough.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL if level != "DEBUG" else logging.DEBUG)
+    # The scheduler logs every wake-up of every job; only its problems are worth a line.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.topics import AnyEvent, topic_of
+from schemas.topics import AnyEvent, event_key, topic_of
 from services.core import tables
-from services.core.bus import TRANSIENT, Backoff, Bus, serialise
+from services.core.bus import TRANSIENT, Backoff, Bus
 from services.core.clock import Clock
 from services.core.store import Store, insert_ignore
 
@@ -42,6 +42,8 @@ class Outbox:
         self._clock = clock
         self._prefix = topic_prefix
         self.wakeup = asyncio.Event()
+        # Built once: the statement's cache key is then not worked out again on every add.
+        self._insert = insert_ignore(tables.outbox, store.dialect).returning(tables.outbox.c.event_id)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -58,21 +60,20 @@ class Outbox:
         if not events:
             return 0
         now = self._clock.now()
-        rows = []
-        for event in events:
-            key, value, _ = serialise(event)
-            rows.append(
-                {
-                    "event_id": event.event_id,
-                    "topic": self._prefix + topic_of(event).value,
-                    "key": key,
-                    "kind": event.kind,
-                    "payload": value.decode(),
-                    "created_at": now,
-                }
-            )
-        statement = insert_ignore(tables.outbox, self.store.dialect).returning(tables.outbox.c.event_id)
-        return len((await tx.execute(statement, rows)).all())
+        # The key and JSON text that ``serialise`` gives, taken straight from the event: its
+        # bytes and headers would only be decoded and dropped here (the relay adds headers).
+        rows = [
+            {
+                "event_id": event.event_id,
+                "topic": self._prefix + topic_of(event).value,
+                "key": event_key(event),
+                "kind": event.kind,
+                "payload": event.model_dump_json(),
+                "created_at": now,
+            }
+            for event in events
+        ]
+        return len((await tx.execute(self._insert, rows)).all())
 
 
 class Relay:

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = None
     mqtt_topic_root: str = "sanfang"
     mqtt_embedded: Literal["auto", "never"] = Field(
-        default="auto", description="auto: start an embedded MQTT broker when none answers on a loopback address"
+        default="auto", description="auto: start an embedded MQTT broker if none answers on loopback"
     )
 
     rules_file: Path | None = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import time
 from datetime import UTC, datetime
 
@@ -19,10 +18,9 @@ from rich.live import Live
 from rich.table import Table
 
 from services.core.clock import BEIJING
-from services.core.logs import setup_logging
 from services.core.settings import Settings
 from services.demo.fleet import AppFleet
-from services.runtime import ALL_SERVICES, Runtime
+from services.demo.process import demo_logging, start_sanfang
 
 __all__ = ["run_demo"]
 
@@ -61,23 +59,15 @@ def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) 
 
 async def run_demo(settings: Settings, *, exit_when_done: bool, speed: float) -> int:
     """Run the demo; returns 0 when the flow went through (3,183 notices, acks arriving)."""
-    setup_logging("WARNING")
+    demo_logging()
     # The demo starts from a clean slate every time: a response left active by an earlier
     # run would absorb the new warning (same level, same scope) and nothing would be sent.
     for leftover in settings.data_dir.glob("sanfang.db*"):
         leftover.unlink()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    runtime = Runtime(settings, ALL_SERVICES)
-    service = asyncio.create_task(runtime.run(stop))
-    await asyncio.wait(
-        [service, asyncio.create_task(runtime.ready.wait())], return_when=asyncio.FIRST_COMPLETED
-    )
-    if service.done():
-        service.result()
+    up = await start_sanfang(settings)
+    if up is None:
         return 1
+    stop, service = up
     api = settings.public_url_effective
     fleet = AppFleet(settings.mqtt_host, settings.mqtt_port, settings.mqtt_topic_root, api, speed=speed)
     console.print(f"Sanfang is up. API and console: [bold]{api}[/bold]  (OpenAPI: {api}/docs)")

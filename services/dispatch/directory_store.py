@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.directory import Person, Unit
 from services.core import tables
@@ -12,7 +13,13 @@ from services.core.store import Store
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.hazards import HazardKind
 
-__all__ = ["load_directory", "save_directory"]
+__all__ = ["current_version", "load_directory", "save_directory"]
+
+
+async def current_version(conn: AsyncConnection) -> str | None:
+    """The version of the current directory, or None when none was loaded yet."""
+    v = tables.directory_versions.c
+    return (await conn.execute(select(v.version).where(v.current.is_(True)))).scalar_one_or_none()
 
 
 async def load_directory(store: Store) -> Directory | None:
@@ -38,8 +45,7 @@ async def save_directory(store: Store, directory: Directory, *, source: str, now
     """Make ``directory`` the current one; returns False when that version is already current."""
     async with store.transaction() as tx:
         v = tables.directory_versions.c
-        current = (await tx.execute(select(v.version).where(v.current.is_(True)))).scalar_one_or_none()
-        if current == directory.version:
+        if await current_version(tx) == directory.version:
             return False
         await tx.execute(delete(tables.persons))
         await tx.execute(delete(tables.units))

@@ -1,30 +1,135 @@
-"""Dispatch's HTTP edge: acknowledgements."""
+"""Dispatch's HTTP edge: app acks, the ack link page, and the gateway's callbacks.
+
+- ``POST /api/v1/acks`` — the app acknowledges a notice;
+- ``GET /ack/{notice_id}?t=…`` — the link in a notice: a confirmation page that changes
+  nothing (mail and link scanners follow GETs); ``POST`` to the same address acknowledges.
+  Forged, expired and other persons' tokens get 403. ``Referrer-Policy: no-referrer``
+  keeps the token out of any other site's logs;
+- ``POST /api/v1/gateway/sms`` and ``…/voice`` — receipts, replies and keypresses from the
+  SMS/voice gateway, with its bearer token.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import hmac
+import html
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import HTMLResponse
 
 from schemas.api import AckAccepted, AckIn
+from schemas.notices import Channel
 from services.core.clock import Clock
-from services.core.outbox import Outbox
 from services.core.web import error_response
-from services.dispatch.acks import UnknownNotice, take_ack
+from services.dispatch.acks import AckBook
+from services.dispatch.channels.contract import GatewayCallback
+from services.dispatch.domain.tokens import TokenRefused
+from services.dispatch.errors import AckRefused, UnknownNotice
+from services.dispatch.inbound import Inbound
+from services.dispatch.links import AckLinks
 
 __all__ = ["ack_router"]
 
+_PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
 
-def ack_router(outbox: Outbox, clock: Clock) -> APIRouter:
-    """Routes through which persons acknowledge notices."""
+
+def _page(status: int, title: str, body: str) -> HTMLResponse:
+    text = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head>"
+        '<body style="font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em">'
+        f"<h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
+    return HTMLResponse(text, status_code=status, headers=_PAGE_HEADERS)
+
+
+def ack_router(
+    book: AckBook, inbound: Inbound, links: AckLinks, clock: Clock, gateway_token: str
+) -> APIRouter:
+    """Routes through which persons acknowledge and the gateway calls back."""
     router = APIRouter(tags=["acknowledgements"])
 
     @router.post("/api/v1/acks", status_code=202, response_model=AckAccepted)
     async def acknowledge(body: AckIn) -> Any:
         """Acknowledge a notice. The first ack of a notice counts; repeats are kept, not counted."""
         try:
-            return await take_ack(outbox, clock, body)
+            outcome = await book.record(body.notice_id, body.channel)
         except UnknownNotice:
             return error_response(404, "unknown_notice", f"no notice {body.notice_id!r}")
+        return AckAccepted(ack_id=outcome.ack_id, notice_id=outcome.notice_id, person_id=outcome.person_id)
+
+    def claim(notice_id: str, token: str) -> str | HTMLResponse:
+        """The person a token lets acknowledge ``notice_id``, or the 403 page."""
+        try:
+            claimed = links.verify(token, clock.now())
+        except TokenRefused as exc:
+            return _page(
+                403, "链接无效", f"<p>{html.escape(str(exc))}。请在“一键通”中确认，或联系值班室。</p>"
+            )
+        if claimed.notice_id != notice_id:
+            return _page(403, "链接无效", "<p>此链接不属于这条通知。</p>")
+        return claimed.person_id
+
+    @router.get("/ack/{notice_id}", response_class=HTMLResponse)
+    async def ack_page(notice_id: str, t: Annotated[str, Query(max_length=400)] = "") -> HTMLResponse:
+        """The confirmation page of an ack link; it acknowledges nothing by itself."""
+        person = claim(notice_id, t)
+        if isinstance(person, HTMLResponse):
+            return person
+        form = (
+            f"<p>请确认您（{html.escape(person)}）已收到这条三防通知。</p>"
+            f'<form method="post" action="/ack/{html.escape(notice_id)}?t={html.escape(t)}">'
+            '<button type="submit" style="font-size:1.4em;padding:.5em 2em">确认收到</button></form>'
+        )
+        return _page(200, "确认收到三防通知", form)
+
+    @router.post("/ack/{notice_id}", response_class=HTMLResponse)
+    async def ack_by_link(notice_id: str, t: Annotated[str, Query(max_length=400)] = "") -> HTMLResponse:
+        """Acknowledge through the link (the page's button posts here)."""
+        person = claim(notice_id, t)
+        if isinstance(person, HTMLResponse):
+            return person
+        try:
+            outcome = await book.record(notice_id, Channel.LINK, person_id=person)
+        except UnknownNotice:
+            return _page(404, "找不到通知", "<p>这条通知不存在。</p>")
+        except AckRefused:
+            return _page(403, "链接无效", "<p>此链接不属于这条通知的接收人。</p>")
+        said = "已确认收到，谢谢。" if outcome.counted else "您此前已确认过这条通知。"
+        return _page(200, "已确认", f"<p>{said}</p>")
+
+    def authorised(authorization: str | None) -> bool:
+        given = (authorization or "").removeprefix("Bearer ").encode()
+        return hmac.compare_digest(given, gateway_token.encode())
+
+    async def gateway(channel: Channel, body: GatewayCallback, authorization: str | None) -> Any:
+        if not authorised(authorization):
+            return error_response(403, "forbidden", "the gateway token is missing or wrong")
+        try:
+            outcome = await inbound.handle(channel, body)
+        except (UnknownNotice, AckRefused) as exc:
+            return error_response(409, "not_applied", str(exc))
+        return {"acknowledged": outcome is not None and outcome.counted}
+
+    @router.post("/api/v1/gateway/sms")
+    async def sms_callback(
+        body: GatewayCallback, authorization: Annotated[str | None, Header()] = None
+    ) -> Any:
+        """The SMS gateway's delivery receipts and inbound replies ("1" acknowledges)."""
+        return await gateway(Channel.SMS, body, authorization)
+
+    @router.post("/api/v1/gateway/voice")
+    async def voice_callback(
+        body: GatewayCallback, authorization: Annotated[str | None, Header()] = None
+    ) -> Any:
+        """The voice gateway's call results and keypresses (1 acknowledges)."""
+        return await gateway(Channel.VOICE, body, authorization)
 
     return router

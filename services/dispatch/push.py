@@ -1,24 +1,37 @@
 """App push over MQTT: the transport of the "一键通" app.
 
-Each notice is published with QoS 1 on ``{root}/notices/{person_id}``; the broker's
-PUBACK is what "delivered to the push broker" means here.
+Each notice is published with QoS 1 on ``{root}/notices/{person_id}``, *retained*, with
+an MQTT 5 message expiry. The broker's PUBACK is what "delivered to the push broker"
+means here. Retaining does two things: a phone that (re)connects gets its latest notice,
+and after a crash dispatch can ask the broker whether a publish left in doubt got
+through (``already_sent``): it subscribes to those persons' topics and reads the
+retained notices back, behind a marker message that tells it the broker has sent all of
+them (the broker delivers to one client in order).
 
 >>> async def demo(notice: Notice) -> None:  # doctest: +SKIP
 ...     async with MqttPush("127.0.0.1", 1883, root="sanfang") as push:
-...         results = await push.publish_many([notice])
+...         outcomes = await push.send([push.outgoing("ref-1", notice)])
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import uuid
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Any
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
-from schemas.notices import Notice
-from services.core.errors import TransientError
+from schemas.notices import Channel, Notice
+from services.dispatch.channels.base import Outcome, Outgoing
+from services.dispatch.errors import PushError
 
 __all__ = ["MqttPush", "PushError", "notice_topic"]
 
@@ -27,8 +40,14 @@ log = logging.getLogger(__name__)
 logging.getLogger("mqtt").setLevel(logging.ERROR)
 
 
-class PushError(TransientError):
-    """The MQTT broker could not be reached or refused a publish."""
+#: CONNACK reason code of a broker that does not speak the protocol version asked for.
+_UNSUPPORTED_PROTOCOL = 132
+
+
+def _code(rc: object) -> int | None:
+    """A CONNACK code as a number, whether paho gives an int or a ReasonCode."""
+    value = getattr(rc, "value", rc)
+    return value if isinstance(value, int) else None
 
 
 def notice_topic(root: str, person_id: str) -> str:
@@ -37,7 +56,10 @@ def notice_topic(root: str, person_id: str) -> str:
 
 
 class MqttPush:
-    """A connection to the MQTT broker that publishes notices; an async context manager."""
+    """A connection to the MQTT broker that publishes notices; an async context manager
+    and the app channel's :class:`~services.dispatch.channels.base.Transport`."""
+
+    channel = Channel.APP
 
     def __init__(
         self,
@@ -50,23 +72,37 @@ class MqttPush:
         client_id: str | None = None,
         in_flight: int = 100,
         timeout: float = 10.0,
+        retain_seconds: int = 86400,
     ) -> None:
         self.root = root
-        self._client = aiomqtt.Client(
-            host,
-            port,
-            username=username,
-            password=password,
-            identifier=client_id,
-            max_inflight_messages=in_flight,
-            timeout=timeout,
-        )
+        self._connect = {"hostname": host, "port": port, "username": username, "password": password}
+        self._client_options: dict[str, Any] = {
+            "identifier": client_id,
+            "max_inflight_messages": in_flight,
+            "timeout": timeout,
+            **self._connect,
+        }
+        self._client = aiomqtt.Client(protocol=aiomqtt.ProtocolVersion.V5, **self._client_options)
         self._timeout = timeout
         self._limit = asyncio.Semaphore(in_flight * 2)
+        self._properties: Properties | None = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        self._properties.MessageExpiryInterval = retain_seconds
 
     async def __aenter__(self) -> MqttPush:
         try:
             await self._client.__aenter__()
+        except MqttConnectError as exc:
+            if _code(exc.rc) != _UNSUPPORTED_PROTOCOL:
+                raise PushError(f"cannot connect to the MQTT broker: {exc}") from exc
+            # An MQTT 3.1.1 broker (the embedded amqtt, older Mosquitto): retained notices then
+            # have no expiry, which the retained-notice lifetime setting documents.
+            log.warning("the MQTT broker does not speak MQTT 5; using 3.1.1 (retained notices do not expire)")
+            self._client = aiomqtt.Client(protocol=aiomqtt.ProtocolVersion.V311, **self._client_options)
+            self._properties = None
+            try:
+                await self._client.__aenter__()
+            except aiomqtt.MqttError as again:
+                raise PushError(f"cannot connect to the MQTT broker: {again}") from again
         except aiomqtt.MqttError as exc:
             raise PushError(f"cannot connect to the MQTT broker: {exc}") from exc
         return self
@@ -79,26 +115,67 @@ class MqttPush:
         except aiomqtt.MqttError as error:
             log.warning("MQTT disconnect was not clean: %s", error)
 
-    async def publish(self, notice: Notice) -> None:
-        """Publish one notice and wait for the broker's PUBACK."""
+    def outgoing(self, ref: str, notice: Notice) -> Outgoing:
+        """The message that pushes ``notice`` to its person's app."""
+        return Outgoing(
+            ref, notice.event_id, notice_topic(self.root, notice.person_id), notice.model_dump_json()
+        )
+
+    async def send(self, messages: Sequence[Outgoing]) -> list[Outcome]:
+        """Publish concurrently (QoS 1, retained); one outcome per message."""
+        return list(await asyncio.gather(*(self._publish(m) for m in messages)))
+
+    async def _publish(self, message: Outgoing) -> Outcome:
         async with self._limit:
             try:
                 await self._client.publish(
-                    notice_topic(self.root, notice.person_id),
-                    notice.model_dump_json().encode(),
+                    message.address,
+                    message.body.encode(),
                     qos=1,
+                    retain=True,
+                    properties=self._properties,
                     timeout=self._timeout,
                 )
             except aiomqtt.MqttError as exc:
-                raise PushError(f"MQTT publish of {notice.event_id} failed: {exc}") from exc
+                # No PUBACK: the broker may or may not have it; a retry asks it first.
+                return Outcome.failed(message.ref, f"MQTT publish failed: {exc}", retryable=True)
+        return Outcome.sent(message.ref, "accepted by the push broker (MQTT PUBACK)")
 
-    async def publish_many(self, notices: Sequence[Notice]) -> list[PushError | None]:
-        """Publish notices concurrently; one result per notice, None where it succeeded."""
-        results = await asyncio.gather(*(self.publish(n) for n in notices), return_exceptions=True)
-        outcome: list[PushError | None] = []
-        for result in results:
-            if isinstance(result, PushError) or result is None:
-                outcome.append(result)
-            elif isinstance(result, BaseException):
-                raise result
-        return outcome
+    async def already_sent(self, messages: Sequence[Outgoing], *, wait: float = 30.0) -> set[str]:
+        """The refs whose notice is the one the broker retains on its topic."""
+        if not messages:
+            return set()
+        marker = f"{self.root}/probe/{uuid.uuid4().hex}"
+        wanted = {m.address: m for m in messages}
+        found: set[str] = set()
+        try:
+            async with aiomqtt.Client(
+                max_queued_incoming_messages=0,
+                timeout=wait,
+                **self._connect,  # type: ignore[arg-type]
+            ) as probe:
+                await probe.subscribe(marker, qos=0)
+                topics = list(wanted)
+                for start in range(0, len(topics), 100):
+                    await probe.subscribe([(topic, 0) for topic in topics[start : start + 100]])
+                await probe.publish(marker, b"end", qos=1)
+                async with asyncio.timeout(wait):
+                    async for received in probe.messages:
+                        topic = str(received.topic)
+                        if topic == marker:
+                            break
+                        message = wanted.get(topic)
+                        if message is not None and _event_id(received.payload) == message.notice_id:
+                            found.add(message.ref)
+        except (aiomqtt.MqttError, TimeoutError) as exc:
+            raise PushError(f"cannot read retained notices back from the broker: {exc}") from exc
+        return found
+
+
+def _event_id(payload: object) -> str | None:
+    if not isinstance(payload, bytes | bytearray):
+        return None
+    with contextlib.suppress(ValueError, AttributeError):
+        value = json.loads(payload).get("event_id")
+        return value if isinstance(value, str) else None
+    return None

@@ -1,22 +1,26 @@
-"""The dispatch service: turns response changes into notices, pushes them, records acks.
+"""The dispatch service: turns response changes into notices and queues their sends.
 
-One consumer group (``dispatch``) over three topics; each step is idempotent:
-- from ``sanfang.responses``: one notice per person per change (rows and
-  ``sanfang.notices`` events in one transaction);
-- from ``sanfang.notices``: publish each over MQTT, record the delivery (``sanfang.deliveries``);
-- from ``sanfang.acks``: record the first ack of each notice, keep the later ones.
+One consumer group (``dispatch``) over two topics, each step idempotent:
+
+- from ``sanfang.responses``: in one transaction, one notice per person per change (rows
+  and ``sanfang.notices`` events), one ``pending`` app-push attempt per notice, and the
+  notice's escalation deadline (an older notice of the same response for the same person
+  stops escalating: the new one supersedes it). The app courier then publishes.
+- from ``sanfang.acks``: acks published by other services are applied like local ones
+  (first counts, escalation stops); acks recorded here are already applied and are skipped.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import derived_id
-from schemas.notices import Acknowledgement, Channel, Delivery, DeliveryStatus, Notice
+from schemas.notices import Acknowledgement, Channel, Notice
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged
 from schemas.topics import Topic
 from services.core import metrics, tables
@@ -25,20 +29,30 @@ from services.core.clock import Clock
 from services.core.idempotency import claim
 from services.core.outbox import Outbox
 from services.core.store import insert_ignore
+from services.dispatch import tables as dispatch_tables
+from services.dispatch.acks import apply_ack
+from services.dispatch.directory_store import current_version, load_directory
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.notices import build_notices
+from services.dispatch.domain.ladder import Ladder
+from services.dispatch.domain.notices import LinkSigner, build_notices
 from services.dispatch.domain.targeting import TargetingPolicy
-from services.dispatch.push import MqttPush, PushError
+from services.dispatch.push import notice_topic
 
-__all__ = ["Dispatch"]
+__all__ = ["Dispatch", "app_ref"]
 
 log = logging.getLogger(__name__)
 
 Change = ResponseActivated | ResponseLevelChanged | ResponseEnded
+_CHUNK = 1000
+
+
+def app_ref(notice_id: str, person_id: str) -> str:
+    """The ref of a notice's app push: one per notice, whatever happens."""
+    return derived_id("attempt", notice_id, "0", Channel.APP.value, person_id)
 
 
 class Dispatch:
-    """Notices, their push delivery and their acknowledgements."""
+    """Notices and their first send; acks arriving over the bus."""
 
     def __init__(
         self,
@@ -47,38 +61,53 @@ class Dispatch:
         directory: Directory,
         *,
         policy: TargetingPolicy,
+        ladder: Ladder,
         ack_minutes: int,
         public_url: str,
+        mqtt_root: str,
+        sign: LinkSigner | None = None,
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._outbox = outbox
         self._store = outbox.store
         self._clock = clock
         self.directory = directory
         self._policy = policy
+        self._ladder = ladder
         self._ack_minutes = ack_minutes
         self._public_url = public_url
+        self._root = mqtt_root
+        self._sign = sign
+        self.on_queued = on_queued
 
-    def consumer(self, bus: Bus, push: MqttPush) -> ConsumerLoop:
-        """Dispatch's one consumer group, over responses, notices and acks."""
+    def consumer(self, bus: Bus) -> ConsumerLoop:
+        """Dispatch's one consumer group, over responses and acks."""
 
         async def handle(batch: Sequence[Received]) -> None:
             await self.on_responses(batch)
-            await self.on_notices(batch, push)
             await self.on_acks(batch)
 
         return ConsumerLoop(
-            bus,
-            group="dispatch",
-            topics=[Topic.RESPONSES, Topic.NOTICES, Topic.ACKS],
-            handler=handle,
-            max_batch=1000,
+            bus, group="dispatch", topics=[Topic.RESPONSES, Topic.ACKS], handler=handle, max_batch=1000
         )
 
+    async def refresh_directory(self) -> None:
+        """Load the directory again if another version was imported since."""
+        async with self._store.read() as conn:
+            version = await current_version(conn)
+        if version is not None and version != self.directory.version:
+            loaded = await load_directory(self._store)
+            if loaded is not None:
+                log.info("directory version %s replaces %s", loaded.version, self.directory.version)
+                self.directory = loaded
+
     async def on_responses(self, batch: Sequence[Received]) -> None:
-        """Write the notices of each response change, once."""
+        """Write the notices of each response change, their app pushes and deadlines, once."""
         changes = [item.event for item in batch if isinstance(item.event, Change)]
         if not changes:
             return
+        await self.refresh_directory()
+        queued = 0
         async with self._outbox.transaction() as tx:
             for change in await claim(tx, "dispatch-responses", changes, self._clock.now()):
                 notices = build_notices(
@@ -88,93 +117,73 @@ class Dispatch:
                     ack_minutes=self._ack_minutes,
                     public_url=self._public_url,
                     hazard_text=change.explanation.summary,
+                    previously_notified=await _told_before(tx, change.response_id),
+                    sign=self._sign,
                 )
-                rows = [_notice_row(notice, self._clock.now()) for notice in notices]
-                if rows:
-                    await tx.execute(insert_ignore(tables.notices, tx.dialect.name), rows)
-                await self._outbox.add(tx, notices)
+                await self._write(tx, change.response_id, notices)
+                queued += len(notices)
                 metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
                 log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
+        if queued:
+            self.on_queued()
 
-    async def on_notices(self, batch: Sequence[Received], push: MqttPush) -> None:
-        """Publish notices not yet delivered, then record each delivery."""
-        notices = [item.event for item in batch if isinstance(item.event, Notice)]
-        if not notices:
-            return
-        n = tables.notices.c
-        async with self._store.read() as conn:
-            done = set(
-                (
-                    await conn.execute(
-                        select(n.notice_id).where(
-                            n.notice_id.in_([x.event_id for x in notices]), n.delivered_at.is_not(None)
-                        )
-                    )
-                ).scalars()
-            )
-        pending = [notice for notice in notices if notice.event_id not in done]
-        if not pending:
-            return
-        results = await push.publish_many(pending)
+    async def _write(self, tx: AsyncConnection, response_id: str, notices: list[Notice]) -> None:
         now = self._clock.now()
-        deliveries = [_delivery(notice, error, now) for notice, error in zip(pending, results, strict=True)]
-        delivered = [d.notice_id for d in deliveries if d.status is DeliveryStatus.DELIVERED]
-        async with self._outbox.transaction() as tx:
-            if delivered:
-                await tx.execute(
-                    update(tables.notices)
-                    .where(n.notice_id.in_(delivered), n.delivered_at.is_(None))
-                    .values(sent_at=now, delivered_at=now)
-                )
+        dialect = tx.dialect.name
+        e = dispatch_tables.escalations.c
+        for start in range(0, len(notices), _CHUNK):
+            chunk = notices[start : start + _CHUNK]
+            # A newer notice of the response supersedes the person's older, unacknowledged one.
             await tx.execute(
-                insert_ignore(tables.deliveries, tx.dialect.name),
-                [
-                    {
-                        "delivery_id": d.event_id,
-                        "notice_id": d.notice_id,
-                        "channel": d.channel.value,
-                        "status": d.status.value,
-                        "attempt": d.attempt,
-                        "at": d.occurred_at,
-                        "detail": d.detail,
-                    }
-                    for d in deliveries
-                ],
+                update(dispatch_tables.escalations)
+                .where(
+                    e.response_id == response_id,
+                    e.person_id.in_([n.person_id for n in chunk]),
+                    e.state == "waiting",
+                )
+                .values(state="superseded", updated_at=now)
             )
-            await self._outbox.add(tx, deliveries)
-        metrics.MQTT_PUBLISHED.inc(len(delivered))
-        failed = len(deliveries) - len(delivered)
-        if failed:
-            # Left undelivered: raising makes the consumer retry the batch after a backoff.
-            raise PushError(f"{failed} of {len(deliveries)} app pushes failed")
+            await tx.execute(insert_ignore(tables.notices, dialect), [_notice_row(n, now) for n in chunk])
+            await tx.execute(
+                insert_ignore(dispatch_tables.attempts, dialect), [self._push_row(n, now) for n in chunk]
+            )
+            first = self._ladder.due(now, 0)
+            waiting = [n for n in chunk if n.ack_by is not None]
+            if first is not None and waiting:
+                await tx.execute(
+                    insert_ignore(dispatch_tables.escalations, dialect),
+                    [_escalation_row(n, now, first) for n in waiting],
+                )
+            await self._outbox.add(tx, chunk)
+
+    def _push_row(self, notice: Notice, now: datetime) -> dict[str, object]:
+        return dispatch_tables.pending_attempt(
+            app_ref(notice.event_id, notice.person_id),
+            notice.event_id,
+            notice.person_id,
+            target_person_id=notice.person_id,
+            channel=Channel.APP.value,
+            action="notice",
+            address=notice_topic(self._root, notice.person_id),
+            body=notice.model_dump_json(),
+            step=0,
+            now=now,
+        )
 
     async def on_acks(self, batch: Sequence[Received]) -> None:
-        """Record acknowledgements; the first one of a notice counts, later ones are kept."""
+        """Apply acks from the bus; those recorded here already are skipped by their id."""
         acks = [item.event for item in batch if isinstance(item.event, Acknowledgement)]
         if not acks:
             return
-        n = tables.notices.c
         async with self._outbox.transaction() as tx:
             for ack in await claim(tx, "dispatch-acks", acks, self._clock.now()):
-                result = await tx.execute(
-                    update(tables.notices)
-                    .where(n.notice_id == ack.notice_id, n.acked_at.is_(None))
-                    .values(acked_at=ack.received_at, ack_channel=ack.channel.value)
-                )
-                counted = result.rowcount == 1
-                await tx.execute(
-                    insert_ignore(tables.acks, tx.dialect.name).values(
-                        ack_id=ack.event_id,
-                        notice_id=ack.notice_id,
-                        person_id=ack.person_id,
-                        channel=ack.channel.value,
-                        received_at=ack.received_at,
-                        counted=counted,
-                        on_behalf_by=ack.on_behalf_by,
-                        reason=ack.reason,
-                    )
-                )
-                metrics.ACKS.labels(ack.channel.value, str(counted).lower()).inc()
+                await apply_ack(tx, ack)
+
+
+async def _told_before(tx: AsyncConnection, response_id: str) -> list[str]:
+    n = tables.notices.c
+    rows = await tx.execute(select(n.person_id).where(n.response_id == response_id).distinct())
+    return list(rows.scalars())
 
 
 def _notice_row(notice: Notice, now: datetime) -> dict[str, object]:
@@ -192,17 +201,14 @@ def _notice_row(notice: Notice, now: datetime) -> dict[str, object]:
     }
 
 
-def _delivery(notice: Notice, error: PushError | None, now: datetime) -> Delivery:
-    status = DeliveryStatus.DELIVERED if error is None else DeliveryStatus.FAILED
-    return Delivery(
-        event_id=derived_id("delivery", notice.event_id, "app", status.value, now.isoformat()),
-        occurred_at=now,
-        correlation_id=notice.correlation_id,
-        causation_id=notice.event_id,
-        notice_id=notice.event_id,
-        person_id=notice.person_id,
-        response_id=notice.response_id,
-        channel=Channel.APP,
-        status=status,
-        detail="accepted by the push broker (MQTT PUBACK)" if error is None else str(error)[:500],
-    )
+def _escalation_row(notice: Notice, now: datetime, due: datetime) -> dict[str, object]:
+    return {
+        "notice_id": notice.event_id,
+        "person_id": notice.person_id,
+        "response_id": notice.response_id,
+        "started_at": now,
+        "step": 0,
+        "due_at": due,
+        "state": "waiting",
+        "updated_at": now,
+    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -112,8 +113,9 @@ async def _note_newest(tx: AsyncConnection, readings: Sequence[GaugeReading], no
     await tx.execute(_newer_wins(tx.dialect.name), rows)
 
 
+@cache
 def _newer_wins(dialect: str) -> Insert:
-    # One statement for both dialects: insert, or replace only when the reading is newer
+    # One statement (built once) for both dialects: insert, or replace only when the reading is newer
     # (or the same slot, corrected), so a late or re-sent old reading never rolls it back.
     insert = postgresql.insert(station_latest) if dialect == "postgresql" else sqlite.insert(station_latest)
     new, old = insert.excluded, station_latest.c

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,10 +33,9 @@ from services.core.bus import Bus, ConsumerLoop, Received
 from services.core.clock import Clock
 from services.core.idempotency import claim
 from services.core.outbox import Outbox
-from services.rules.domain.engine import Tick, apply, next_deadline
-from services.rules.domain.errors import Problem, RulesFileError
-from services.rules.domain.rulesfile import load_rules
+from services.rules.domain.engine import Tick, apply, apply_all, next_deadline
 from services.rules.domain.state import RulesState
+from services.rules.source import RulesSource, read_rules_file
 
 __all__ = ["RulesService", "read_rules_file"]
 
@@ -47,27 +45,23 @@ _STATE_NAME = "engine"
 _INPUTS = (WarningSignal, GaugeReading, ProposalConfirmed, ProposalRejected, ManualLevelSet, ManualEnd)
 
 
-def read_rules_file(path: Path) -> RulesFile:
-    """Load and validate a rules file; raises ``RulesFileError`` pointing at line and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesFileError([Problem(str(path), 0, "", f"cannot read the rules file: {exc}")]) from exc
-    return load_rules(text, source=str(path))
-
-
 class RulesService:
     """Decides response levels from the inputs on the bus."""
 
     group = "rules"
 
-    def __init__(self, outbox: Outbox, clock: Clock, rules: RulesFile) -> None:
+    def __init__(self, outbox: Outbox, clock: Clock, source: RulesSource) -> None:
         self._outbox = outbox
         self._store = outbox.store
         self._clock = clock
-        self.rules = rules
+        self.source = source
         self._state = RulesState.empty()
         self._lock = asyncio.Lock()
+
+    @property
+    def rules(self) -> RulesFile:
+        """The rules that run now (the last good ones read from the file)."""
+        return self.source.current
 
     @property
     def state(self) -> RulesState:
@@ -83,20 +77,7 @@ class RulesService:
                 )
             ).scalar_one_or_none()
         if text is not None:
-            self._state = RulesState.model_validate_json(text)
-
-    def reload(self, path: Path) -> bool:
-        """Switch to the rules in ``path``; an invalid file is refused and the last good rules stay."""
-        try:
-            rules = read_rules_file(path)
-        except RulesFileError as exc:
-            log.error(  # noqa: TRY400 - the message says it all; a traceback would bury it
-                "rules reload refused, keeping %s %s: %s", self.rules.id, self.rules.version, exc
-            )
-            return False
-        self.rules = rules
-        log.info("rules reloaded: %s %s", rules.id, rules.version)
-        return True
+            self._state = RulesState.from_json(text)
 
     def consumer(self, bus: Bus) -> ConsumerLoop:
         """The consumer loop over warnings and rainfall."""
@@ -113,12 +94,10 @@ class RulesService:
         if not inputs:
             return
         async with self._lock:
-            state = self._state
-            decided: list[ResponseEvent] = []
+            rules = self.rules  # one rules file for the whole batch, even if a reload comes
             async with self._outbox.transaction() as tx:
-                for item in await claim(tx, self.group, inputs, self._clock.now()):
-                    state, events = apply(state, item, self.rules)
-                    decided.extend(events)
+                fresh = await claim(tx, self.group, inputs, self._clock.now())
+                state, decided = apply_all(self._state, fresh, rules)
                 await self._persist(tx, state, decided)
             self._state = state
         _log_decisions(decided)
@@ -141,7 +120,7 @@ class RulesService:
     ) -> None:
         now = self._clock.now()
         s = tables.rules_state.c
-        payload = state.model_dump_json()
+        payload = state.to_json()
         result = await tx.execute(
             update(tables.rules_state).where(s.name == _STATE_NAME).values(state=payload, updated_at=now)
         )

@@ -41,7 +41,12 @@ async def product_round(broker: EmbeddedBroker, workdir: Path) -> float:
     )
     watcher = NoticeWatcher(*MQTT, settings.mqtt_topic_root)
     async with watcher.watching(), running(settings, broker.bootstrap) as sanfang:
-        warning = {"id": f"bench-{tag}", "hazard": "typhoon", "colour": "blue", "issued_at": "2024-06-01T08:00:00+08:00"}
+        warning = {
+            "id": f"bench-{tag}",
+            "hazard": "typhoon",
+            "colour": "blue",
+            "issued_at": "2024-06-01T08:00:00+08:00",
+        }
         started = time.perf_counter()
         answer = await sanfang.http.post("/api/v1/warnings", json=warning)
         answer.raise_for_status()
@@ -57,7 +62,11 @@ async def kafka_floor(broker: EmbeddedBroker, payload: bytes) -> float:
     await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
     await admin.close()
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=broker.bootstrap, group_id=topic, auto_offset_reset="earliest", session_timeout_ms=6000
+        topic,
+        bootstrap_servers=broker.bootstrap,
+        group_id=topic,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
     )
     await consumer.start()
     await consumer.getmany(timeout_ms=100)  # joined and assigned before the clock starts

@@ -31,7 +31,9 @@ def report(benchmark: str, product: Figure, baseline: Figure, **extra: float | s
         f"ratio {ratio:,.2f}x"
     )
     if extra:
-        line += " | " + ", ".join(f"{k} {v:,.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items())
+        line += " | " + ", ".join(
+            f"{k} {v:,.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()
+        )
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
     RESULTS.parent.mkdir(exist_ok=True)

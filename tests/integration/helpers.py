@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import aiomqtt
 import httpx
 
+from services.core.clock import Clock, SystemClock
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime
 
@@ -28,10 +29,11 @@ class Sanfang:
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, bootstrap: str, services: frozenset[str] = ALL_SERVICES
+    settings: Settings, bootstrap: str, services: frozenset[str] = ALL_SERVICES, clock: Clock | None = None
 ) -> AsyncIterator[Sanfang]:
-    """Start the services in this loop, yield when ready, stop them at the end."""
-    runtime = Runtime(settings, services, bootstrap=bootstrap)
+    """Start the services in this loop, yield when ready, stop them at the end; ``clock``
+    (a ``ManualClock``) lets a test drive time."""
+    runtime = Runtime(settings, services, bootstrap=bootstrap, clock=clock or SystemClock())
     stop = asyncio.Event()
     task = asyncio.create_task(runtime.run(stop))
     ready = asyncio.create_task(runtime.ready.wait())
@@ -90,7 +92,7 @@ class NoticeWatcher:
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[bool]] | Callable[[], bool], *, within: float = 30, what: str = "condition"
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], *, within: float = 90, what: str = "condition"
 ) -> None:
     """Poll ``check`` every 50 ms until it is true; fail after ``within`` seconds."""
     deadline = time.monotonic() + within

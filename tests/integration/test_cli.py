@@ -101,3 +101,27 @@ def test_an_unknown_setting_value_is_refused_with_a_clear_message(tmp_path: Path
     )
     assert result.returncode == 2
     assert "SANFANG_SECRET_KEY must be set" in result.stderr
+
+
+async def test_without_mosquitto_an_embedded_mqtt_broker_carries_the_notices(
+    broker, settings_factory
+) -> None:
+    from tests.integration.helpers import NoticeWatcher, running, wait_until
+
+    port = free_port()  # nothing listens here: Sanfang must start its own MQTT broker on it
+    settings = settings_factory(mqtt_port=port)
+    async with running(settings, broker.bootstrap) as sanfang:
+        watcher = NoticeWatcher("127.0.0.1", port, settings.mqtt_topic_root)
+        async with watcher.watching():
+            posted = await sanfang.http.post(
+                "/api/v1/warnings",
+                json={
+                    "id": "emb-1",
+                    "hazard": "typhoon",
+                    "colour": "blue",
+                    "issued_at": "2024-06-01T08:00:00+08:00",
+                },
+            )
+            assert posted.status_code == 202
+            await wait_until(lambda: len(watcher.notices) >= 3183, within=120, what="notices over amqtt")
+    assert watcher.duplicates == 0

@@ -20,8 +20,8 @@ the consumers downstream drop the duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from schemas.directory import Person
 from schemas.envelope import derived_id
@@ -31,10 +31,13 @@ from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.targeting import TargetingPolicy, recipients
 from services.dispatch.domain.templates import render_notice
 
-__all__ = ["NoticeSource", "build_notices", "notice_id"]
+__all__ = ["LinkSigner", "NoticeSource", "build_notices", "notice_id"]
 
 NoticeSource = ResponseActivated | ResponseLevelChanged | ResponseEnded
 """The response events that send notices (a proposal waits for a duty officer)."""
+
+LinkSigner = Callable[[str, str, datetime], str]
+"""``sign(person_id, notice_id, ack_by)`` → the token an ack link carries."""
 
 
 def notice_id(response_event_id: str, person_id: str) -> str:
@@ -55,6 +58,7 @@ def build_notices(
     public_url: str,
     hazard_text: str,
     previously_notified: Iterable[str] = (),
+    sign: LinkSigner | None = None,
 ) -> list[Notice]:
     """The notices for ``response_event``, one per recipient, sorted by person id.
 
@@ -64,7 +68,8 @@ def build_notices(
     adds the ids of persons told earlier in the response (from the store), so everyone
     who heard a response begin hears that it changed or ended even if the policy or the
     level has moved since; ids no longer in the directory are skipped.
-    An end asks for no acknowledgement and carries no ack link. A level "change" to the
+    An end asks for no acknowledgement and carries no ack link. With ``sign``, each ack
+    link carries the token it returns (``/ack/{notice_id}?t={token}``). A level "change" to the
     same level is refused with ``ValueError``: there is nothing to tell.
 
     >>> from datetime import UTC, datetime
@@ -95,7 +100,11 @@ def build_notices(
     for person_id in sorted(told):
         person: Person = told[person_id]
         event_id = notice_id(response_event.event_id, person_id)
-        ack_url = None if ended else f"{public_url.rstrip('/')}/ack/{event_id}"
+        ack_url = None
+        if ack_by is not None:
+            ack_url = f"{public_url.rstrip('/')}/ack/{event_id}"
+            if sign is not None:
+                ack_url += f"?t={sign(person_id, event_id, ack_by)}"
         title, text = render_notice(
             change,
             level,

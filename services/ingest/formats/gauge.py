@@ -37,7 +37,7 @@ from typing import Any
 
 from schemas.rainfall import GaugeReading
 from services.ingest.errors import Rejected
-from services.ingest.formats.quality import reading_from_row
+from services.ingest.formats.quality import ReadingChecks
 from services.ingest.formats.safe_json import load_json
 from services.ingest.formats.stations import StationRegistry
 
@@ -130,7 +130,7 @@ def screen_gauge_csv(body: bytes, *, stations: StationRegistry, now: datetime) -
     rows = (
         (f"line[{number}]", dict(zip(header, cells, strict=False)))
         for number, cells in enumerate(lines[1:], start=2)
-        if any(cell.strip() for cell in cells)
+        if "".join(cells).strip()  # a line of blank cells is no reading
     )
     return _screen(rows, stations, now)
 
@@ -138,8 +138,7 @@ def screen_gauge_csv(body: bytes, *, stations: StationRegistry, now: datetime) -
 def _screen(
     rows: Iterable[tuple[str, Mapping[str, object] | None]], stations: StationRegistry, now: datetime
 ) -> GaugeBatch:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    checks = ReadingChecks(stations, now=now)
     kept: dict[str, GaugeReading] = {}
     rejected: list[Rejected] = []
     for path, item in rows:
@@ -147,7 +146,7 @@ def _screen(
             rejected.append(Rejected("invalid_readings", "each reading must be an object", path=path))
             continue
         try:
-            reading = reading_from_row(item, stations=stations, now=now, path=path)
+            reading = checks.reading(item, path=path)
         except Rejected as exc:
             rejected.append(exc)
             continue
@@ -179,4 +178,10 @@ def _canonical(item: Any) -> dict[str, object] | None:
     # JSON keys come in the aliases of the table above; CSV headers are mapped once instead.
     if not isinstance(item, Mapping):
         return None
-    return {_CANONICAL.get(str(key).strip().lower(), str(key)): value for key, value in item.items()}
+    return {_canonical_key(key): value for key, value in item.items()}
+
+
+def _canonical_key(key: object) -> str:
+    # Most keys are already canonical, or an alias exactly as listed: no string work then.
+    known = _CANONICAL.get(key) if type(key) is str else None
+    return known or _CANONICAL.get(str(key).strip().lower(), str(key))

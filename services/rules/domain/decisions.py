@@ -226,6 +226,7 @@ def _propose(
     proposal = Proposal(
         response_id=response_id,
         event_id=event.event_id,
+        raised_ids=(event.event_id,),
         level=level,
         direction=direction,
         correlation_id=event.correlation_id or "",

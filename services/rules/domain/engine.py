@@ -21,6 +21,7 @@ events out. Pure and deterministic: no clock, no IO; ids are derived from the in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from pydantic import AwareDatetime
@@ -32,9 +33,9 @@ from schemas.responses import ResponseEvent
 from schemas.rules import RulesFile
 from schemas.warnings import WarningSignal
 from services.rules.domain.officer import apply_command
-from services.rules.domain.rainfall import apply_reading
+from services.rules.domain.rainfall import apply_reading, dry_step
 from services.rules.domain.signals import apply_signal
-from services.rules.domain.state import MAX_SEEN, RulesState
+from services.rules.domain.state import MAX_SEEN, RulesState, Station
 from services.rules.domain.ticks import apply_tick
 
 __all__ = ["Input", "Tick", "apply", "apply_all", "next_deadline"]
@@ -70,7 +71,7 @@ def apply(state: RulesState, item: Input, rules: RulesFile) -> tuple[RulesState,
         return apply_reading(state, item, rules)
     if item.event_id in state.seen:
         return state, []
-    state = state.model_copy(update={"seen": (*state.seen[-(MAX_SEEN - 1) :], item.event_id)})
+    state = replace(state, seen=(*state.seen[-(MAX_SEEN - 1) :], item.event_id))
     if isinstance(item, WarningSignal):
         return apply_signal(state, item, rules) if item.actionable else (state, [])
     return apply_command(state, item, rules)
@@ -81,12 +82,24 @@ def apply_all(
 ) -> tuple[RulesState, list[ResponseEvent]]:
     """Apply inputs in order (a batch, a replay); return the last state and every event.
 
+    Gives exactly what ``apply`` one input at a time gives, and leaves ``state`` alone too;
+    but the readings that can decide nothing (dry, at a station over no threshold) are
+    written into one stations index made by this call, instead of a new index each.
+
     >>> apply_all(RulesState.empty(), [], RulesFile(id="x", version="1"))
     (RulesState(tracks={}, stations={}, seen=()), [])
     """
     events: list[ResponseEvent] = []
+    own: dict[str, Station] | None = None  # made here and not handed to anyone yet
     for item in items:
+        if isinstance(item, GaugeReading) and (moved := dry_step(state, item, rules)) is not None:
+            if own is None or state.stations is not own:
+                own = dict(state.stations)
+                state = RulesState(state.tracks, own, state.seen)
+            own[item.station_id] = moved
+            continue
         state, decided = apply(state, item, rules)
+        own = None  # the state may now share it: copy again before the next write
         events += decided
     return state, events
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from schemas.commands import Command, ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
 from schemas.envelope import derived_id
 from schemas.responses import (
@@ -36,13 +38,24 @@ def apply_command(
 
 
 def _with(state: RulesState, key: str, track: Track) -> RulesState:
-    return state.model_copy(update={"tracks": {**state.tracks, key: track}})
+    return replace(state, tracks={**state.tracks, key: track})
 
 
-def _proposal_of(state: RulesState, response_id: str) -> tuple[str, Track] | None:
+def _proposal_of(
+    state: RulesState, command: ProposalConfirmed | ProposalRejected
+) -> tuple[str, Track] | None:
+    """The track whose pending proposal the command is about; None if it was settled or, when
+    the command names the proposal it answers, replaced since (the officer never saw it)."""
     for key, track in sorted(state.tracks.items()):
-        if track.proposal is not None and track.proposal.response_id == response_id:
-            return key, track
+        proposal = track.proposal
+        if proposal is None or proposal.response_id != command.response_id:
+            continue
+        seen = command.proposal_event_id
+        # A proposal stored before raised_ids existed knows only its latest event.
+        raised = proposal.raised_ids or (proposal.event_id,)
+        if seen is not None and seen not in raised:
+            return None
+        return key, track
     return None
 
 
@@ -52,7 +65,7 @@ def _officer_words(officer: str, note: str, verb: Words) -> Words:
 
 
 def _confirm(state: RulesState, command: ProposalConfirmed) -> tuple[RulesState, list[ResponseEvent]]:
-    found = _proposal_of(state, command.response_id)
+    found = _proposal_of(state, command)
     if found is None:
         return state, []  # already settled, rejected or superseded: nothing to confirm
     key, track = found
@@ -102,7 +115,7 @@ def _confirm(state: RulesState, command: ProposalConfirmed) -> tuple[RulesState,
 
 
 def _reject(state: RulesState, command: ProposalRejected) -> tuple[RulesState, list[ResponseEvent]]:
-    found = _proposal_of(state, command.response_id)
+    found = _proposal_of(state, command)
     if found is None:
         return state, []
     key, track = found

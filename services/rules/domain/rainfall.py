@@ -17,9 +17,9 @@ from schemas.rules import RainfallRule, RulesFile, Source
 from services.rules.domain.decisions import coverage, reconcile
 from services.rules.domain.explain import Trigger
 from services.rules.domain.state import Cause, RulesState, Station, Track, track_key
-from services.rules.domain.windows import KEEP_MINUTES, leaves_at, minute_of, prune, totals
+from services.rules.domain.windows import KEEP_MINUTES, measure, minute_of, prune
 
-__all__ = ["apply_reading", "recheck_stations"]
+__all__ = ["apply_reading", "dry_step", "recheck_stations"]
 
 _LISTED = 5  # stations named in a cause's words; the rest are counted
 
@@ -30,24 +30,15 @@ def apply_reading(
     """Record one reading and decide what its street now needs."""
     if reading.street is None or not rules.rainfall:
         return state, []  # a station in no street cannot call for a street response
+    moved = dry_step(state, reading, rules)
+    if moved is not None:
+        return RulesState(state.tracks, {**state.stations, reading.station_id: moved}, state.seen), []
     minute = minute_of(reading.observed_at)
     old = state.stations.get(reading.station_id)
     if old is not None and minute <= old.latest - KEEP_MINUTES:
         return state, []
-    if old is not None and _dry_step(old, reading, minute):
-        # Most readings are no rain at a station over no threshold: totals can only fall, so
-        # nothing can change but the time (the fast path for a season of readings).
-        moved = old.model_copy(
-            update={
-                "latest": minute,
-                "as_of": max(old.as_of, minute),
-                "last_event": reading.event_id,
-                "buckets": prune(old.buckets, newest=minute),
-            }
-        )
-        return state.model_copy(update={"stations": {**state.stations, reading.station_id: moved}}), []
     station = _evaluate(_record(old, reading, minute), rules, at=None)
-    state = state.model_copy(update={"stations": {**state.stations, reading.station_id: station}})
+    state = RulesState(state.tracks, {**state.stations, reading.station_id: station}, state.seen)
     if (old.flags if old is not None else ()) == station.flags:
         return state, []
     origin = Trigger(
@@ -77,7 +68,7 @@ def recheck_stations(
         stations[station_id] = fresh
         if fresh.flags != station.flags:
             streets.add(fresh.street)
-    state = state.model_copy(update={"stations": stations})
+    state = replace(state, stations=stations)
     events: list[ResponseEvent] = []
     tick_id = f"tick:{now.isoformat()}"
     origin = Trigger(
@@ -89,14 +80,46 @@ def recheck_stations(
     return state, events
 
 
-def _dry_step(old: Station, reading: GaugeReading, minute: int) -> bool:
-    return (
-        reading.rainfall_mm == 0
-        and not reading.corrects
-        and not old.flags
-        and minute not in old.buckets
-        and minute >= old.latest
-        and reading.street is old.street
+def dry_step(state: RulesState, reading: GaugeReading, rules: RulesFile) -> Station | None:
+    """The reading's station after a reading that can decide nothing, or None when the reading
+    needs :func:`apply_reading`. For batches: :func:`~services.rules.domain.engine.apply_all`
+    records such readings into one stations index of its own instead of a new one each."""
+    if reading.street is None or not rules.rainfall:
+        return None
+    old = state.stations.get(reading.station_id)
+    minute = minute_of(reading.observed_at)
+    if old is None or minute <= old.latest - KEEP_MINUTES:
+        return None
+    return _moved(old, reading, minute)
+
+
+def _moved(old: Station | None, reading: GaugeReading, minute: int) -> Station | None:
+    """The station after a dry reading at a station over no threshold, else None.
+
+    Most readings of a season are such: totals can only fall, so nothing can change but the
+    time. The constructor is called directly (not ``dataclasses.replace``): this runs
+    millions of times a season.
+    """
+    if (
+        old is None
+        or reading.rainfall_mm != 0
+        or reading.corrects
+        or old.flags
+        or minute in old.buckets
+        or minute < old.latest
+        or reading.street is not old.street
+    ):
+        return None
+    return Station(
+        street=old.street,
+        latest=minute,
+        as_of=max(old.as_of, minute),
+        last_event=reading.event_id,
+        buckets=prune(old.buckets, newest=minute),
+        corrections=old.corrections,
+        totals=old.totals,
+        flags=old.flags,
+        recheck_at=old.recheck_at,
     )
 
 
@@ -120,27 +143,37 @@ def _record(old: Station | None, reading: GaugeReading, minute: int) -> Station:
             last_event=reading.event_id,
         )
     latest = max(old.latest, minute)
-    return old.model_copy(
-        update={
-            "street": reading.street,
-            "latest": latest,
-            "as_of": max(old.as_of, latest),
-            "buckets": prune(buckets, newest=latest),
-            "corrections": prune(corrections, newest=latest),
-            "last_event": reading.event_id if minute >= old.latest else old.last_event,
-        }
+    # Stations are built field by field here and below (not dataclasses.replace, which looks
+    # every field up by name): this runs for every rainy reading of a season.
+    return Station(
+        street=reading.street,
+        latest=latest,
+        as_of=max(old.as_of, latest),
+        last_event=reading.event_id if minute >= old.latest else old.last_event,
+        buckets=prune(buckets, newest=latest),
+        corrections=prune(corrections, newest=latest),
+        totals=old.totals,
+        flags=old.flags,
+        recheck_at=old.recheck_at,
     )
 
 
 def _evaluate(station: Station, rules: RulesFile, *, at: int | None) -> Station:
     """The station's totals and flags as of ``at`` (or its own ``as_of``)."""
     when = station.as_of if at is None else max(station.as_of, at)
-    sums = totals(station.buckets, station.corrections, at=when)
+    sums, leaving = measure(station.buckets, station.corrections, at=when)
     over = [r for r in rules.rainfall if sums[r.window_hours] >= r.threshold_mm]
-    leaving = [leaves_at(station.buckets, station.corrections, at=when, hours=r.window_hours) for r in over]
-    recheck = min((m for m in leaving if m is not None), default=None)
-    return station.model_copy(
-        update={"as_of": when, "totals": sums, "flags": tuple(r.id for r in over), "recheck_at": recheck}
+    recheck = min((m for r in over if (m := leaving[r.window_hours]) is not None), default=None)
+    return Station(
+        street=station.street,
+        latest=station.latest,
+        as_of=when,
+        last_event=station.last_event,
+        buckets=station.buckets,
+        corrections=station.corrections,
+        totals=sums,
+        flags=tuple(r.id for r in over),
+        recheck_at=recheck,
     )
 
 
@@ -175,7 +208,7 @@ def _evaluate_street(
         top = max(fired, key=lambda c: c.level.rank)
         trigger = replace(origin, rule=top.rule, reason=(top.label_zh, top.label_en))
         track, events = reconcile(track, trigger, rules, coverage(state, track))
-    return state.model_copy(update={"tracks": {**state.tracks, key: track}}), events
+    return replace(state, tracks={**state.tracks, key: track}), events
 
 
 def _cause(rule: RainfallRule, street: Street, over: list[tuple[str, Station]], origin: Trigger) -> Cause:

@@ -3,6 +3,7 @@ its hazard in the district track or in each named street's track."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from schemas.areas import Scope
@@ -44,7 +45,7 @@ def apply_signal(
             track, decided = reconcile(track, trigger, rules, coverage(state, track))
             events += decided
         tracks[key] = track
-        state = state.model_copy(update={"tracks": tracks})
+        state = replace(state, tracks=tracks)
     return state, events
 
 

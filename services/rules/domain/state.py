@@ -3,16 +3,26 @@
 Responses are tracked per *track*: one scope (the district, or one street) and one kind
 (real or drill). Rain is kept as per-station buckets of the last 24 hours.
 
+The state and each station are slotted dataclasses rather than pydantic models: a season of
+gauge readings makes a new state per reading, and building one this way costs a fraction of
+a ``model_copy`` (and of a frozen dataclass, whose ``__init__`` goes through
+``object.__setattr__`` field by field). They are not frozen, but nothing assigns to them once
+built: the engine makes new ones and shares what did not change (a property test checks
+that ``apply`` leaves its input alone). Pydantic still validates and serialises them
+(``to_json``, ``from_json``), so the stored JSON has the same shape.
+
 >>> state = RulesState.empty()
->>> RulesState.model_validate_json(state.model_dump_json()) == state
+>>> RulesState.from_json(state.to_json()) == state
 True
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter
 
 from schemas.areas import Scope, Street
 from schemas.envelope import Model
@@ -72,10 +82,12 @@ class Active(Model):
 
 
 class Proposal(Model):
-    """A decision waiting for a duty officer."""
+    """A decision waiting for a duty officer. ``raised_ids`` are the events that asked for it
+    (the first and each re-raise): a command naming one of them is about this proposal."""
 
     response_id: str
     event_id: str
+    raised_ids: tuple[str, ...] = ()
     level: Level
     direction: Direction
     correlation_id: str
@@ -133,32 +145,42 @@ def _rank(cause: Cause) -> tuple[int, int]:
     return cause.level.rank, 1 if cause.source is Source.SIGNAL else 0
 
 
-class Station(Model):
+@dataclass(slots=True)
+class Station:
     """One rain gauge's last 24 hours, in minutes since the epoch.
 
     ``buckets`` holds the rain of each original non-zero reading by the minute it ends,
     ``corrections`` the corrected values, which win over originals. ``flags`` are the ids of
-    the rainfall rules this station is over the threshold of, as of ``as_of``.
+    the rainfall rules this station is over the threshold of, as of ``as_of``. The dicts are
+    never changed once the station is built, nor is the station: a change makes a new one.
     """
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
 
     street: Street
     latest: int
     as_of: int
-    buckets: dict[int, float] = Field(default_factory=dict)
-    corrections: dict[int, float] = Field(default_factory=dict)
-    totals: dict[int, float] = Field(
-        default_factory=dict, description="window hours -> mm, as of the last evaluation"
-    )
-    flags: tuple[str, ...] = ()
     last_event: str
+    buckets: dict[int, float] = field(default_factory=dict)
+    corrections: dict[int, float] = field(default_factory=dict)
+    #: window hours -> mm, as of the last evaluation
+    totals: dict[int, float] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
     recheck_at: int | None = None
 
 
-class RulesState(Model):
-    """Everything the engine remembers; persisted as one JSON blob after each batch."""
+@dataclass(slots=True)
+class RulesState:
+    """Everything the engine remembers; persisted as one JSON blob after each batch.
 
-    tracks: dict[str, Track] = Field(default_factory=dict)
-    stations: dict[str, Station] = Field(default_factory=dict)
+    Never changed in place: the engine returns a new state (``dataclasses.replace``) and
+    shares whatever did not change with the old one.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    tracks: dict[str, Track] = field(default_factory=dict)
+    stations: dict[str, Station] = field(default_factory=dict)
     seen: tuple[str, ...] = ()
 
     @classmethod
@@ -187,3 +209,15 @@ class RulesState(Model):
             if station.recheck_at is not None:
                 times.append(at_minute(station.recheck_at))
         return min(times, default=None)
+
+    def to_json(self) -> str:
+        """The state as the JSON text the service stores."""
+        return _ADAPTER.dump_json(self).decode()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> RulesState:
+        """Read a state written by :meth:`to_json`; raises ``pydantic.ValidationError``."""
+        return _ADAPTER.validate_json(text)
+
+
+_ADAPTER: TypeAdapter[RulesState] = TypeAdapter(RulesState)

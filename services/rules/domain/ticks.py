@@ -3,6 +3,7 @@ leaving its windows. Each decision is dated at the deadline it met, not at the t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from schemas.envelope import derived_id
@@ -66,7 +67,7 @@ def _expire(
     )
     track = track.model_copy(update={"causes": causes})
     track, events = reconcile(track, trigger, rules, coverage(state, track))
-    return state.model_copy(update={"tracks": {**state.tracks, key: track}}), events
+    return replace(state, tracks={**state.tracks, key: track}), events
 
 
 def _why(cause: Cause, rules: RulesFile) -> Words:
@@ -111,7 +112,12 @@ def _reraise(
         confirm_within_minutes=rules.confirmation.confirm_within_minutes,
     )
     fresh = proposal.model_copy(
-        update={"event_id": event.event_id, "raised_at": at, "reraise_at": at + every}
+        update={
+            "event_id": event.event_id,
+            "raised_ids": (*proposal.raised_ids, event.event_id),
+            "raised_at": at,
+            "reraise_at": at + every,
+        }
     )
     track = track.model_copy(update={"proposal": fresh})
-    return state.model_copy(update={"tracks": {**state.tracks, key: track}}), [event]
+    return replace(state, tracks={**state.tracks, key: track}), [event]

@@ -9,11 +9,12 @@ window of W hours at minute t is the rain of the buckets in (t - W h, t].
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime
 
 from schemas.rules import WINDOW_HOURS
 
-__all__ = ["KEEP_MINUTES", "at_minute", "leaves_at", "minute_of", "prune", "totals"]
+__all__ = ["KEEP_MINUTES", "at_minute", "leaves_at", "measure", "minute_of", "prune", "totals"]
 
 #: Buckets older than this (behind a station's newest reading) are dropped.
 KEEP_MINUTES = max(WINDOW_HOURS) * 60
@@ -35,24 +36,41 @@ def _merged(buckets: dict[int, float], corrections: dict[int, float]) -> dict[in
 
 def totals(buckets: dict[int, float], corrections: dict[int, float], *, at: int) -> dict[int, float]:
     """Rain in each window ending at minute ``at``, in mm, rounded to 0.1 mm."""
+    return measure(buckets, corrections, at=at)[0]
+
+
+def measure(
+    buckets: dict[int, float], corrections: dict[int, float], *, at: int
+) -> tuple[dict[int, float], dict[int, int | None]]:
+    """In one pass: :func:`totals` at ``at``, and for each window the minute its oldest rain
+    leaves it (what :func:`leaves_at` gives), or None.
+
+    Buckets are summed in time order whatever order they arrived in, so redelivered or late
+    readings give the very same totals.
+
+    >>> measure({0: 10.0, 60: 5.0, 120: 2.5}, {}, at=120)
+    ({1: 2.5, 3: 17.5, 6: 17.5, 24: 17.5}, {1: 180, 3: 180, 6: 360, 24: 1440})
+    """
     sums = dict.fromkeys(WINDOW_HOURS, 0.0)
-    if not buckets and not corrections:
-        return sums
-    for minute, mm in _merged(buckets, corrections).items():
-        age = at - minute
-        if age < 0:
-            continue
-        for hours in WINDOW_HOURS:
-            if age < hours * 60:
-                sums[hours] += mm
-    return {hours: round(mm, 1) for hours, mm in sums.items()}
+    leaving: dict[int, int | None] = dict.fromkeys(WINDOW_HOURS)
+    merged = _merged(buckets, corrections)
+    if not merged:
+        return sums, leaving
+    minutes = sorted(merged)
+    values = [merged[m] for m in minutes]
+    end = bisect_right(minutes, at)
+    for hours in WINDOW_HOURS:
+        # A bucket is in the window when its age (at - minute) is under the window's length.
+        start = bisect_right(minutes, at - hours * 60, hi=end)
+        sums[hours] = round(sum(values[start:end]), 1)
+        first = next((minutes[i] for i in range(start, end) if values[i] > 0), None)
+        leaving[hours] = None if first is None else first + hours * 60
+    return sums, leaving
 
 
 def leaves_at(buckets: dict[int, float], corrections: dict[int, float], *, at: int, hours: int) -> int | None:
     """The first minute after ``at`` when rain leaves the ``hours`` window (its total drops)."""
-    window = hours * 60
-    inside = [m for m, mm in _merged(buckets, corrections).items() if mm > 0 and 0 <= at - m < window]
-    return min(inside) + window if inside else None
+    return measure(buckets, corrections, at=at)[1][hours]
 
 
 def prune(values: dict[int, float], *, newest: int) -> dict[int, float]:

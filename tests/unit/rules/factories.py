@@ -91,15 +91,27 @@ def tick(minute: float) -> Tick:
     return Tick(now=at(minute))
 
 
-def confirm(response_id: str, *, minute: float, event_id: str = "c-confirm") -> ProposalConfirmed:
+def confirm(
+    response_id: str, *, minute: float, event_id: str = "c-confirm", seen: str | None = None
+) -> ProposalConfirmed:
     return ProposalConfirmed(
-        event_id=event_id, occurred_at=at(minute), response_id=response_id, officer="duty-01"
+        event_id=event_id,
+        occurred_at=at(minute),
+        response_id=response_id,
+        proposal_event_id=seen,
+        officer="duty-01",
     )
 
 
-def reject(response_id: str, *, minute: float, event_id: str = "c-reject") -> ProposalRejected:
+def reject(
+    response_id: str, *, minute: float, event_id: str = "c-reject", seen: str | None = None
+) -> ProposalRejected:
     return ProposalRejected(
-        event_id=event_id, occurred_at=at(minute), response_id=response_id, officer="duty-01"
+        event_id=event_id,
+        occurred_at=at(minute),
+        response_id=response_id,
+        proposal_event_id=seen,
+        officer="duty-01",
     )
 
 
@@ -128,7 +140,7 @@ def run(
     for item in items:
         current, decided = apply(current, item, rules)
         # The state must survive the JSON round trip the service makes after each batch.
-        current = RulesState.model_validate_json(current.model_dump_json())
+        current = RulesState.from_json(current.to_json())
         events += decided
     return current, events
 

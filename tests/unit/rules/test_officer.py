@@ -136,3 +136,36 @@ def test_a_manual_street_activation_makes_one_response_per_street() -> None:
     assert brief(events) == [("activated", "streets:fuhai", "III"), ("activated", "streets:xinqiao", "III")]
     assert all(e.activated_by == "duty-01" for e in events)  # type: ignore[union-attr]
     assert run(DEFAULT, [manual(streets(Street.FUHAI, Street.XINQIAO), Level.III, minute=0)], state)[1] == []
+
+
+def test_a_confirmation_of_a_proposal_replaced_since_changes_nothing() -> None:
+    # The officer reads "propose II" for typhoon orange; before they click, red makes it "propose I".
+    state, seen = run(DEFAULT, [signal("w1", TY, Colour.ORANGE)])
+    state, replaced = run(DEFAULT, [signal("w2", TY, Colour.RED, minute=2)], state)
+    assert brief(replaced) == [("proposed", "district", "I")]
+    response_id = seen[0].response_id
+    state, nothing = run(DEFAULT, [confirm(response_id, minute=3, seen=seen[0].event_id)], state)
+    assert nothing == []
+    assert state.active_levels() == {}
+    # Confirming what is on the screen now activates it.
+    now_shown = confirm(response_id, minute=4, event_id="c2", seen=replaced[0].event_id)
+    _, events = run(DEFAULT, [now_shown], state)
+    assert brief(events) == [("activated", "district", "I")]
+
+
+def test_a_confirmation_of_a_raised_again_proposal_names_any_of_its_raises() -> None:
+    state, first = run(DEFAULT, [signal("w1", TY, Colour.ORANGE)])
+    state, again = run(DEFAULT, [tick(15)], state)
+    assert brief(again) == [("proposed", "district", "II")]
+    _, events = run(DEFAULT, [confirm(first[0].response_id, minute=16, seen=first[0].event_id)], state)
+    assert brief(events) == [("activated", "district", "II")]
+
+
+def test_a_rejection_of_a_proposal_replaced_since_does_not_block_the_new_one() -> None:
+    state, seen = run(DEFAULT, [signal("w1", TY, Colour.ORANGE)])
+    state, _ = run(DEFAULT, [signal("w2", TY, Colour.RED, minute=2)], state)
+    state, _ = run(DEFAULT, [reject(seen[0].response_id, minute=3, seen=seen[0].event_id)], state)
+    (track,) = state.tracks.values()
+    assert track.proposal is not None
+    assert track.proposal.level is Level.I
+    assert track.rejected is None

@@ -179,3 +179,32 @@ def test_every_activation_ends_once_all_its_causes_are_gone(items: list[Input], 
     assert activated == ended
     assert state.active_levels() == {}
     assert all(t.proposal is None for t in state.tracks.values())
+
+
+@FAST
+@given(items=happenings())
+def test_apply_leaves_the_state_it_was_given_alone(items: list[Input]) -> None:
+    # The state is made of plain (unfrozen) dataclasses for speed; this is what keeps it pure.
+    state = RulesState.empty()
+    for item in items:
+        before = state.to_json()
+        after, _ = apply(state, item, DEFAULT)
+        assert state.to_json() == before
+        state = after
+
+
+@FAST
+@given(items=happenings(), cut=st.integers(0, 25))
+def test_apply_all_decides_what_apply_decides_and_leaves_its_input_alone(
+    items: list[Input], cut: int
+) -> None:
+    one_by_one, expected = RulesState.empty(), []
+    for item in items:
+        one_by_one, decided = apply(one_by_one, item, DEFAULT)
+        expected += decided
+    first, early = apply_all(RulesState.empty(), items[:cut], DEFAULT)
+    before = first.to_json()
+    last, late = apply_all(first, items[cut:], DEFAULT)
+    assert first.to_json() == before
+    assert early + late == expected
+    assert last == one_by_one

@@ -231,6 +231,6 @@ def test_an_older_signal_arriving_late_is_ignored() -> None:
 
 def test_state_round_trips_through_json_and_stays_compact() -> None:
     state, _ = run(DEFAULT, [signal("w1", TY, Colour.BLUE), signal("w2", RS, Colour.RED, minute=1)])
-    blob = state.model_dump_json()
-    assert RulesState.model_validate_json(blob) == state
+    blob = state.to_json()
+    assert RulesState.from_json(blob) == state
     assert len(blob) < 8000

@@ -1,0 +1,99 @@
+"""Who is calling: the FastAPI dependencies that turn a bearer token or session cookie into
+an officer, check the role allows the action, and check the CSRF token on cookie changes.
+
+A bearer token (``Authorization: Bearer …``) is for scripts and other systems; the web
+page uses the HttpOnly, SameSite=Strict cookie and sends ``X-CSRF-Token`` with every change.
+
+>>> async def route(caller: Annotated[Caller, Depends(auth.requires(Permission.DECIDE))]):  # doctest: +SKIP
+...     ...
+"""
+
+# No "from __future__ import annotations": FastAPI reads the annotations of the dependency
+# made inside ``requires`` at runtime, and they name a local.
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from services.console.audit import Actor
+from services.console.errors import Forbidden, NotAuthenticated
+from services.console.roles import Permission
+from services.console.sessions import Officer, Sessions
+
+__all__ = ["COOKIE", "CSRF_HEADER", "Auth", "Caller", "source_ip"]
+
+COOKIE = "sanfang_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/login")
+_cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="set by POST /api/v1/auth/login")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated officer, their token, and where the request came from."""
+
+    officer: Officer
+    token: str
+    source_ip: str
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the audit log names them."""
+        return self.officer.actor(self.source_ip)
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the caller's role allows ``permission``."""
+        return self.officer.role.allows(permission)
+
+    def need(self, permission: Permission, what: str) -> None:
+        """Raise ``Forbidden`` unless the caller's role allows ``permission``."""
+        if not self.can(permission):
+            raise Forbidden(f"a {self.officer.role.value} may not {what}")
+
+
+def source_ip(request: Request) -> str:
+    """The address a request came from (the proxy's, unless uvicorn trusts its headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+class Auth:
+    """Builds the dependencies of the console's routes."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+
+    async def caller(
+        self,
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        cookie: Annotated[str | None, Depends(_cookie)],
+    ) -> Caller:
+        """The authenticated caller; 401 without a live session, 403 on a cookie change
+        without the session's CSRF token."""
+        if bearer is not None and bearer.scheme.lower() == "bearer":
+            officer = await self.sessions.resolve(bearer.credentials)
+            return Caller(officer, bearer.credentials, source_ip(request))
+        if not cookie:
+            raise NotAuthenticated("log in first (POST /api/v1/auth/login)")
+        officer = await self.sessions.resolve(cookie)
+        if request.method not in _SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not secrets.compare_digest(sent.encode(), officer.csrf_token.encode()):
+                raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
+        return Caller(officer, cookie, source_ip(request))
+
+    def requires(self, permission: Permission) -> Callable[..., Awaitable[Caller]]:
+        """A dependency giving the caller, refusing (403) one whose role lacks ``permission``."""
+        caller_dependency = self.caller
+
+        async def dependency(caller: Annotated[Caller, Depends(caller_dependency)]) -> Caller:
+            caller.need(permission, f"do this ({permission.value})")
+            return caller
+
+        return dependency

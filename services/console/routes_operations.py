@@ -1,0 +1,76 @@
+"""Routes of manual notices, drills and the audit log."""
+
+# No "from __future__ import annotations": FastAPI reads the dependency aliases defined
+# inside the route factories at runtime.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime
+
+from services.console.audit import AuditFilter, query, to_csv
+from services.console.auth import Caller
+from services.console.bodies import AuditEntry, DrillIn, DrillPublic, ManualNoticeIn, ManualNoticeOut
+from services.console.http import console_router
+from services.console.roles import Permission
+from services.console.service import Console
+
+__all__ = ["operation_routes"]
+
+
+def operation_routes(console: Console) -> APIRouter:
+    """``/api/v1/notices/manual``, ``/api/v1/drills``, ``/api/v1/audit`` and ``/api/v1/audit.csv``."""
+    router = console_router(["console: operations"])
+    Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
+    Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
+    Driller = Annotated[Caller, Depends(console.auth.requires(Permission.DRILL))]
+    Auditor = Annotated[Caller, Depends(console.auth.requires(Permission.AUDIT))]
+
+    @router.post("/api/v1/notices/manual", status_code=202, response_model=ManualNoticeOut)
+    async def manual_notice(body: ManualNoticeIn, caller: Officer) -> ManualNoticeOut:
+        """Write a notice to chosen units, roles or persons; recorded with its recipients for dispatch."""
+        return await console.notices.request(body, caller)
+
+    @router.get("/api/v1/drills", response_model=list[DrillPublic])
+    async def drills(caller: Viewer) -> list[DrillPublic]:
+        """Drills, newest first, with the drill responses' own counts (kept apart from real ones)."""
+        return await console.drills.all()
+
+    @router.post("/api/v1/drills", status_code=201, response_model=DrillPublic)
+    async def create_drill(body: DrillIn, caller: Driller) -> DrillPublic:
+        """Start a drill now (``mode: now``) or at a secret random moment inside
+        ``window_start``..``window_end`` (``mode: double_blind``)."""
+        return await console.drills.create(body, caller)
+
+    def wanted(
+        actor: str | None = None,
+        action: Annotated[str | None, Query(description="a prefix: 'proposal' or 'proposal.confirm'")] = None,
+        target: str | None = None,
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    ) -> AuditFilter:
+        return AuditFilter(actor=actor, action=action, target=target, since=since, until=until, limit=limit)
+
+    Wanted = Annotated[AuditFilter, Depends(wanted)]
+
+    @router.get("/api/v1/audit", response_model=list[AuditEntry])
+    async def audit(caller: Auditor, filters: Wanted) -> list[AuditEntry]:
+        """The audit log, oldest first: who did what, when, from where, before and after."""
+        return await query(console.store, filters)
+
+    @router.get("/api/v1/audit.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+    async def audit_csv(caller: Auditor, filters: Wanted) -> Response:
+        """The same lines as a CSV file (times in Beijing time)."""
+        body = to_csv(await query(console.store, filters))
+        return Response(
+            body.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read the Chinese right
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="sanfang-audit.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return router

@@ -1,0 +1,192 @@
+// Sanfang duty console: log in, proposals and responses, the live board (SSE), a person's history.
+// Talks only to this origin's JSON API; the session is an HttpOnly cookie, changes carry X-CSRF-Token.
+"use strict";
+
+const LEVELS = { watch: "防御关注", IV: "Ⅳ级", III: "Ⅲ级", II: "Ⅱ级", I: "Ⅰ级" };
+const STREETS = { xinan: "新安", xixiang: "西乡", hangcheng: "航城", fuyong: "福永", fuhai: "福海",
+  shajing: "沙井", xinqiao: "新桥", songgang: "松岗", yanluo: "燕罗", shiyan: "石岩" };
+let csrf = "";
+let me = null;
+let stream = null;
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "onclick") node.addEventListener("click", value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
+  return node;
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+  const answer = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  if (answer.status === 401) { show("login"); throw new Error("请重新登录 / please log in again"); }
+  const data = answer.status === 204 ? null : await answer.json();
+  if (!answer.ok) throw new Error(data && data.message ? data.message : String(answer.status));
+  return data;
+}
+
+function show(view) {
+  for (const name of ["login", "home", "board", "person"]) $(name + "-view").hidden = name !== view;
+  $("who").hidden = view === "login";
+  if (view !== "board" && stream) { stream.close(); stream = null; }
+}
+
+function scopeText(scope) {
+  return scope.kind === "district" ? "全区 District" : scope.streets.map((s) => STREETS[s] || s).join("、") + "街道";
+}
+
+function time(value) {
+  return value ? new Date(value).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
+}
+
+async function whoAmI() {
+  try {
+    const answer = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
+    if (!answer.ok) return false;
+    const data = await answer.json();
+    me = data.officer; csrf = data.csrf_token;
+    $("officer").textContent = `${me.display_name}（${me.role_zh} ${me.role}）`;
+    return true;
+  } catch { return false; }
+}
+
+async function login(event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const answer = await fetch("/api/v1/auth/login", {
+    method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+  });
+  const data = await answer.json();
+  if (!answer.ok) { $("login-error").textContent = data.message || "登录失败 / login failed"; return; }
+  $("password").value = "";
+  await whoAmI();
+  route();
+}
+
+async function logout() {
+  try { await api("POST", "/api/v1/auth/logout"); } catch { /* already logged out */ }
+  me = null; csrf = ""; show("login");
+}
+
+function responseCard(r, actions) {
+  return el("li", { "data-response": r.response_id },
+    el("div", { class: "level" }, LEVELS[r.level] || r.level, " ", r.drill ? el("span", { class: "drill" }, "【演练 Drill】") : ""),
+    el("div", {}, scopeText(r.scope)),
+    el("div", { class: "summary" }, r.summary),
+    el("div", { class: "muted" }, `${time(r.updated_at)} · 通知 ${r.counts.notified} · 已确认 ${r.counts.acknowledged}`),
+    actions);
+}
+
+function decisionForm(r) {
+  const note = el("textarea", { rows: "2", placeholder: "说明 Note", "data-testid": "note" });
+  const error = el("p", { class: "error" });
+  const decide = async (verb) => {
+    error.textContent = "";
+    try {
+      const out = await api("POST", `/api/v1/proposals/${encodeURIComponent(r.response_id)}/${verb}`, { note: note.value });
+      if (out.status === "awaiting_second_officer") error.textContent = "已记录，等待第二位指挥长确认 / waiting for a second commander";
+      else setTimeout(home, 500);
+    } catch (e) { error.textContent = e.message; }
+  };
+  return el("div", {}, note,
+    el("button", { type: "button", "data-testid": "confirm", onclick: () => decide("confirm") }, "确认启动 Confirm"),
+    el("button", { type: "button", class: "secondary", "data-testid": "reject", onclick: () => decide("reject") }, "不启动 Reject"),
+    error);
+}
+
+async function home() {
+  show("home");
+  $("home-error").textContent = "";
+  try {
+    const [proposals, active, drills] = await Promise.all([
+      api("GET", "/api/v1/proposals"), api("GET", "/api/v1/responses?state=active"), api("GET", "/api/v1/drills"),
+    ]);
+    $("proposals").replaceChildren(...(proposals.length ? proposals.map((r) => responseCard(r, decisionForm(r))) : [el("li", {}, "暂无 None")]));
+    $("active").replaceChildren(...(active.length ? active.map((r) => responseCard(r,
+      el("a", { href: `#/responses/${encodeURIComponent(r.response_id)}`, "data-testid": "open-board" }, "查看确认情况 Open board →"))) : [el("li", {}, "暂无 None")]));
+    $("drills").replaceChildren(...(drills.length ? drills.map((d) => el("li", {},
+      el("span", { class: "drill" }, "【演练】"), ` ${LEVELS[d.level]} ${scopeText(d.scope)} · ${d.mode} · `,
+      d.started_at ? `开始 ${time(d.started_at)} · 通知 ${d.notified} · 已确认 ${d.acknowledged}` : `窗口 ${time(d.window_start)} – ${time(d.window_end)}`)) : [el("li", {}, "暂无 None")]));
+  } catch (e) { $("home-error").textContent = e.message; }
+}
+
+function rows(table, header, items) {
+  table.replaceChildren(el("tr", {}, ...header.map((h) => el("th", {}, h))), ...items);
+}
+
+function countsRow(row) {
+  const c = row.counts;
+  return el("tr", {}, el("td", {}, row.name), el("td", {}, c.notified), el("td", {}, c.delivered), el("td", {}, c.acknowledged), el("td", {}, c.escalated));
+}
+
+function renderBoard(board) {
+  const r = board.response;
+  $("board-title").textContent = `${LEVELS[r.level] || r.level} ${scopeText(r.scope)}${r.drill ? " 【演练 Drill】" : ""} · ${r.state}`;
+  $("board-summary").textContent = r.summary;
+  for (const key of ["notified", "delivered", "acknowledged", "escalated"]) $("t-" + key).textContent = board.totals[key];
+  const head = ["名称 Name", "通知", "送达", "确认", "升级"];
+  rows($("by-street"), head, board.streets.map(countsRow));
+  rows($("by-unit"), head, board.units.map(countsRow));
+  $("pending-total").textContent = board.pending_total;
+  const canAct = me && (me.role === "duty_officer" || me.role === "commander");
+  rows($("pending"), ["姓名 Name", "单位 Unit", "角色 Role", "下一步 Next step", ""], board.pending.map((p) => el("tr", {},
+    el("td", {}, el("a", { href: `#/persons/${encodeURIComponent(p.person_id)}` }, p.name)),
+    el("td", {}, p.unit_name), el("td", {}, p.role), el("td", {}, p.next_step),
+    el("td", {}, canAct ? el("button", { type: "button", class: "secondary", onclick: () => onBehalf(r.response_id, p) }, "代为确认 Ack for them") : ""))));
+  $("live-state").textContent = `实时更新 Live · ${time(new Date().toISOString())}`;
+}
+
+async function onBehalf(responseId, person) {
+  const reason = window.prompt(`代 ${person.name} 确认的原因 / reason`, "电话确认 confirmed by phone");
+  if (!reason) return;
+  try { await api("POST", `/api/v1/responses/${encodeURIComponent(responseId)}/acks`, { person_id: person.person_id, reason }); }
+  catch (e) { $("board-error").textContent = e.message; }
+}
+
+function board(responseId) {
+  show("board");
+  $("board-error").textContent = "";
+  if (stream) stream.close();
+  stream = new EventSource(`/api/v1/responses/${encodeURIComponent(responseId)}/board/stream`);
+  stream.addEventListener("board", (event) => renderBoard(JSON.parse(event.data)));
+  stream.onerror = () => { $("live-state").textContent = "连接中断，正在重连 / reconnecting…"; };
+}
+
+async function person(personId) {
+  show("person");
+  $("person-error").textContent = "";
+  try {
+    const p = await api("GET", `/api/v1/persons/${encodeURIComponent(personId)}`);
+    $("person-title").textContent = `${p.name} · ${p.unit_name} · ${p.role}`;
+    rows($("person-notices"), ["时间 Time", "级别 Level", "变化 Change", "送达 Delivered", "确认 Acknowledged", "升级 Escalations"], p.notices.map((n) => el("tr", {},
+      el("td", {}, time(n.created_at)), el("td", {}, (LEVELS[n.level] || n.level) + (n.drill ? " 【演练】" : "")), el("td", {}, n.change),
+      el("td", {}, time(n.delivered_at)),
+      el("td", {}, n.acked_at ? `${time(n.acked_at)} (${n.ack_channel}${n.acks.some((a) => a.on_behalf_by) ? "，代确认" : ""})` : "未确认"),
+      el("td", {}, n.escalations.map((s) => `${s.step}:${s.action}`).join(", ")))));
+  } catch (e) { $("person-error").textContent = e.message; }
+}
+
+async function route() {
+  if (!me && !(await whoAmI())) { show("login"); return; }
+  const hash = location.hash || "#/";
+  const boardMatch = hash.match(/^#\/responses\/([^/]+)$/);
+  const personMatch = hash.match(/^#\/persons\/([^/]+)$/);
+  if (boardMatch) board(decodeURIComponent(boardMatch[1]));
+  else if (personMatch) person(decodeURIComponent(personMatch[1]));
+  else home();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  window.addEventListener("hashchange", route);
+  route();
+});

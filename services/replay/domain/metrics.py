@@ -1,0 +1,319 @@
+"""The review's metrics, computed from the ledger: pure, no IO, real events and drills apart.
+
+- signal → activation: from the signal's issue time to the activation that names it among
+  its inputs; an activation from rainfall that came before any rainstorm signal covering its
+  street is *pre-emptive*, and its lead over that signal is given;
+- activation → first and last notice: a notice carries its response change's own time, so
+  the time it was *given* is its first delivery attempt;
+- acknowledgements: the first ack of a notice counts; time to ack is from the notice;
+  rates and curves count the notices that asked for an ack (an "ended" notice does not);
+- percentiles are nearest-rank (see :mod:`services.replay.domain.stats`).
+
+>>> from services.replay.domain.ledger import Ledger
+>>> review_figures(Ledger(), People()).real.counts.notices
+0
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from schemas.areas import Street
+from schemas.commands import ManualLevelSet, ProposalConfirmed, ProposalRejected
+from schemas.notices import DeliveryStatus
+from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged, ResponseProposed
+from schemas.warnings import Hazard, WarningAction, WarningSignal
+from services.replay.domain.ledger import AckRecord, Ledger, NoticeRecord
+from services.replay.domain.people import People, PersonInfo
+from services.replay.domain.results import (
+    AckCurve,
+    ActivationDelay,
+    Counts,
+    Figures,
+    GroupSpread,
+    NoticeLag,
+    StepCount,
+    Unacked,
+)
+from services.replay.domain.stats import spread
+
+__all__ = ["DrillSplit", "first_acks", "review_figures", "scope_label"]
+
+#: How long after a rainfall activation a rainstorm signal still makes it "pre-emptive".
+PRE_EMPTIVE_WINDOW = timedelta(hours=24)
+_CURVE_MINUTES = (0, 1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 45, 60, 90, 120, 180, 240)
+_DISTRICT_WIDE = "district-wide"
+
+
+@dataclass(frozen=True)
+class DrillSplit:
+    """The figures of real events and of drills."""
+
+    real: Figures
+    drill: Figures
+
+
+def scope_label(scope_key: str) -> str:
+    """``district`` → 全区; ``streets:a,b`` → the streets' Chinese names."""
+    if scope_key == "district":
+        return "全区"
+    names = scope_key.removeprefix("streets:").split(",")
+    return "、".join(Street(name).chinese for name in names if name) + "街道"
+
+
+def first_acks(acks: Iterable[AckRecord]) -> dict[str, AckRecord]:
+    """The first acknowledgement of each notice (the one that counts)."""
+    first: dict[str, AckRecord] = {}
+    for ack in acks:
+        held = first.get(ack.notice_id)
+        if held is None or ack.at < held.at:
+            first[ack.notice_id] = ack
+    return first
+
+
+def review_figures(ledger: Ledger, people: People) -> DrillSplit:
+    """The metrics of everything in ``ledger``, real events and drills apart."""
+    return DrillSplit(real=_figures(ledger, people, drill=False), drill=_figures(ledger, people, drill=True))
+
+
+def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
+    notices = {nid: n for nid, n in ledger.notices.items() if n.drill == drill}
+    acks = first_acks(a for a in ledger.acks if a.notice_id in notices)
+    asking = [n for n in notices.values() if n.ack_by is not None]
+    acked = [n for n in asking if n.notice_id in acks]
+    waits = {n.notice_id: (acks[n.notice_id].at - n.at).total_seconds() for n in acked}
+    deliveries = [d for d in ledger.deliveries if d.notice_id in notices]
+    escalations = [e for e in ledger.escalations if e.notice_id in notices]
+    steps = Counter((e.step, e.action) for e in escalations)
+    counts = _counts(ledger, drill).model_copy(
+        update={
+            "notices": len(notices),
+            "notices_asking_ack": len(asking),
+            "acknowledged": len(acked),
+            "deliveries": len(deliveries),
+            "failed_deliveries": sum(1 for d in deliveries if d.status is DeliveryStatus.FAILED),
+            "escalations": len(escalations),
+        }
+    )
+    delays = _activation_delays(ledger, drill)
+    counts = counts.model_copy(update={"pre_emptive": len({d.response_id for d in delays if d.pre_emptive})})
+    return Figures(
+        counts=counts,
+        signal_to_activation=delays,
+        notice_lags=_notice_lags(ledger, notices),
+        ack_rate=len(acked) / len(asking) if asking else None,
+        ack_curves=_curves(ledger, asking, waits),
+        time_to_ack=spread(waits.values()),
+        time_to_ack_by=_groups(acked, waits, acks, people),
+        never_acknowledged=_unacked(asking, acks, people),
+        escalations_by_step=tuple(
+            StepCount(step=step, action=action, count=n) for (step, action), n in sorted(steps.items())
+        ),
+    )
+
+
+def _drill_of_responses(ledger: Ledger) -> dict[str, bool]:
+    return {event.response_id: event.drill for event in ledger.responses}
+
+
+def _counts(ledger: Ledger, drill: bool) -> Counts:
+    signals = [s for s in ledger.signals if s.drill == drill and s.actionable]
+    actions = Counter(s.action for s in signals)
+    responses = [r for r in ledger.responses if r.drill == drill]
+    activated = [r for r in responses if isinstance(r, ResponseActivated)]
+    drills = _drill_of_responses(ledger)
+    commands = [c for c in ledger.commands if drills.get(getattr(c, "response_id", ""), False) == drill]
+    return Counts(
+        signals_issued=actions[WarningAction.ISSUE],
+        signals_updated=actions[WarningAction.UPDATE],
+        signals_cancelled=actions[WarningAction.CANCEL],
+        activations=len({r.correlation_id or r.response_id for r in activated}),
+        responses=len(activated),
+        proposals=sum(1 for r in responses if isinstance(r, ResponseProposed)),
+        confirmations=sum(1 for c in commands if isinstance(c, ProposalConfirmed)),
+        rejections=sum(1 for c in commands if isinstance(c, ProposalRejected)),
+        level_changes=sum(1 for r in responses if isinstance(r, ResponseLevelChanged)),
+        ends=sum(1 for r in responses if isinstance(r, ResponseEnded)),
+    )
+
+
+def _activation_delays(ledger: Ledger, drill: bool) -> tuple[ActivationDelay, ...]:
+    signals = {s.event_id: s for s in ledger.signals}
+    manual = {c.event_id for c in ledger.commands if isinstance(c, ManualLevelSet)}
+    confirms = {c.event_id: c.officer for c in ledger.commands if isinstance(c, ProposalConfirmed)}
+    rainstorms = sorted(
+        (s for s in ledger.signals if s.hazard is Hazard.RAINSTORM and s.action is WarningAction.ISSUE),
+        key=lambda s: s.issued_at,
+    )
+    delays = []
+    for event in sorted(ledger.responses, key=lambda r: (r.occurred_at, r.event_id)):
+        if not isinstance(event, ResponseActivated) or event.drill != drill:
+            continue
+        named = [signals[i] for i in event.explanation.inputs if i in signals]
+        by = confirms.get(event.causation_id or "", event.activated_by)
+        common = {
+            "response_id": event.response_id,
+            "scope": event.scope.key,
+            "level": event.level.value,
+            "activated_at": event.occurred_at,
+            "activated_by": by,
+        }
+        if named:
+            signal = min(named, key=lambda s: s.issued_at)
+            delays.append(
+                ActivationDelay(
+                    **common,
+                    source="signal",
+                    signal_id=signal.signal_id,
+                    signal_at=signal.issued_at,
+                    delay_seconds=(event.occurred_at - signal.issued_at).total_seconds(),
+                )
+            )
+            continue
+        if set(event.explanation.inputs) & manual or event.causation_id in manual:
+            delays.append(ActivationDelay(**common, source="officer"))
+            continue
+        later = _next_covering(rainstorms, event, drill)
+        delays.append(
+            ActivationDelay(
+                **common,
+                source="rainfall",
+                signal_id=later.signal_id if later else None,
+                signal_at=later.issued_at if later else None,
+                pre_emptive=later is not None,
+                lead_seconds=(later.issued_at - event.occurred_at).total_seconds() if later else None,
+            )
+        )
+    return tuple(delays)
+
+
+def _next_covering(
+    rainstorms: list[WarningSignal], event: ResponseActivated, drill: bool
+) -> WarningSignal | None:
+    streets = event.scope.streets or ()
+    for signal in rainstorms:
+        if signal.drill != drill or signal.issued_at < event.occurred_at:
+            continue
+        if signal.issued_at - event.occurred_at > PRE_EMPTIVE_WINDOW:
+            return None
+        if signal.scope.kind == "district" or any(s in signal.scope.streets for s in streets):
+            return signal
+    return None
+
+
+def _notice_lags(ledger: Ledger, notices: dict[str, NoticeRecord]) -> tuple[NoticeLag, ...]:
+    given: dict[str, datetime] = {}
+    for delivery in ledger.deliveries:
+        if delivery.notice_id in notices:
+            held = given.get(delivery.notice_id)
+            if held is None or delivery.at < held:
+                given[delivery.notice_id] = delivery.at
+    by_change: dict[str, list[datetime]] = defaultdict(list)
+    for notice in notices.values():
+        by_change[notice.response_event_id].append(given.get(notice.notice_id, notice.at))
+    lags = []
+    for event in sorted(ledger.responses, key=lambda r: (r.occurred_at, r.event_id)):
+        if isinstance(event, ResponseProposed) or event.event_id not in by_change:
+            continue
+        times = by_change[event.event_id]
+        lags.append(
+            NoticeLag(
+                response_event_id=event.event_id,
+                response_id=event.response_id,
+                change=event.kind.removeprefix("response."),
+                scope=event.scope.key,
+                level=(event.previous_level if isinstance(event, ResponseEnded) else event.level).value,
+                at=event.occurred_at,
+                notices=len(times),
+                first_seconds=(min(times) - event.occurred_at).total_seconds(),
+                last_seconds=(max(times) - event.occurred_at).total_seconds(),
+            )
+        )
+    return tuple(lags)
+
+
+def _curve(key: str, label: str, notices: list[NoticeRecord], waits: dict[str, float]) -> AckCurve:
+    minutes = sorted(waits[n.notice_id] / 60 for n in notices if n.notice_id in waits)
+    points = []
+    done = 0
+    for mark in _CURVE_MINUTES:
+        while done < len(minutes) and minutes[done] <= mark:
+            done += 1
+        points.append((float(mark), round(done / len(notices), 4)))
+    return AckCurve(key=key, label=label, notices=len(notices), points=tuple(points))
+
+
+def _curves(ledger: Ledger, asking: list[NoticeRecord], waits: dict[str, float]) -> tuple[AckCurve, ...]:
+    if not asking:
+        return ()
+    by_change: dict[str, list[NoticeRecord]] = defaultdict(list)
+    for notice in asking:
+        by_change[notice.response_event_id].append(notice)
+    changes = {r.event_id: r for r in ledger.responses}
+    curves = [_curve("all", "全部通知 all notices", asking, waits)]
+    for event_id, group in sorted(by_change.items(), key=lambda item: (group_time(item[1]), item[0])):
+        event = changes.get(event_id)
+        when = group_time(group).strftime("%m-%d %H:%M")
+        scope = scope_label(event.scope.key) if event else group[0].response_id[:8]
+        curves.append(_curve(event_id, f"{when} {scope} {group[0].level.value}", group, waits))
+    return tuple(curves)
+
+
+def group_time(group: list[NoticeRecord]) -> datetime:
+    """When the notices of one response change were made."""
+    return min(n.at for n in group)
+
+
+def _groups(
+    acked: list[NoticeRecord], waits: dict[str, float], acks: dict[str, AckRecord], people: People
+) -> dict[str, tuple[GroupSpread, ...]]:
+    keys: dict[str, Callable[[NoticeRecord, PersonInfo | None], tuple[str, str]]] = {
+        "unit": lambda n, p: (n.unit_id, p.unit_name if p else n.unit_id),
+        "street": lambda n, p: _street(p),
+        "role": lambda n, p: (p.role.value, p.role.chinese) if p else ("unknown", "未知"),
+        "channel": lambda n, p: (acks[n.notice_id].channel.value, acks[n.notice_id].channel.value),
+    }
+    result: dict[str, tuple[GroupSpread, ...]] = {}
+    for name, key_of in keys.items():
+        values: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for notice in acked:
+            values[key_of(notice, people.get(notice.person_id))].append(waits[notice.notice_id])
+        result[name] = tuple(
+            GroupSpread(key=key, label=label, spread=spread(times))
+            for (key, label), times in sorted(values.items())
+        )
+    return result
+
+
+def _street(person: PersonInfo | None) -> tuple[str, str]:
+    if person is None:
+        return "unknown", "未知"
+    if person.street is None:
+        return _DISTRICT_WIDE, "区级（不分街道）"
+    return person.street.value, person.street.chinese
+
+
+def _unacked(asking: list[NoticeRecord], acks: dict[str, AckRecord], people: People) -> tuple[Unacked, ...]:
+    missing: dict[str, list[NoticeRecord]] = defaultdict(list)
+    for notice in asking:
+        if notice.notice_id not in acks:
+            missing[notice.person_id].append(notice)
+    rows = []
+    for person_id, left in missing.items():
+        person = people.get(person_id)
+        street = _street(person)[1]
+        rows.append(
+            Unacked(
+                person_id=person_id,
+                name=person.name if person else "",
+                unit=person.unit_name if person else left[0].unit_id,
+                street=street,
+                role=person.role.chinese if person else "",
+                unacknowledged=len(left),
+                responses=tuple(sorted({n.response_id for n in left})),
+            )
+        )
+    return tuple(sorted(rows, key=lambda row: (-row.unacknowledged, row.person_id)))

@@ -1,0 +1,72 @@
+"""A replay end to end: read the window from the store or Kafka, build the review, write the
+HTML report and its JSON twin. Used by ``sanfang replay``, the console's ``/review``, the
+demo and the benchmark.
+
+>>> async def demo(settings: Settings) -> None:  # doctest: +SKIP
+...     async with Store(settings.database_url_effective) as store:
+...         review = await replay(store, settings, source="store", start=None, end=None)
+...     write_report(review, html=Path("review.html"), json=Path("review.json"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from schemas.rules import RulesFile
+from services.core.settings import Settings
+from services.core.store import Store
+from services.replay.domain.ledger import Ledger
+from services.replay.domain.review import Review, build_review
+from services.replay.errors import ReplayError, WindowError
+from services.replay.report.html import render_html
+from services.replay.sources import Progress, read_kafka, read_people, read_store
+
+__all__ = ["Source", "replay", "write_report"]
+
+Source = Literal["store", "kafka"]
+
+
+async def replay(
+    store: Store,
+    settings: Settings,
+    *,
+    source: Source,
+    start: datetime | None,
+    end: datetime | None,
+    rules: Sequence[RulesFile] = (),
+    bootstrap: str | None = None,
+    progress: Progress | None = None,
+    officer_delay: timedelta | None = None,
+) -> Review:
+    """The review of ``[start, end)`` read from ``source``; persons come from the store."""
+    if start is not None and end is not None and end <= start:
+        raise WindowError(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    ledger = Ledger()
+    if source == "store":
+        async for chunk in read_store(store, start=start, end=end, progress=progress):
+            ledger.add_all(chunk)
+    else:
+        where = bootstrap or settings.kafka_bootstrap
+        if not where:
+            raise ReplayError("replay from Kafka needs a bootstrap: --bootstrap or SANFANG_KAFKA_BOOTSTRAP")
+        async for chunk in read_kafka(settings, where, start=start, end=end, progress=progress):
+            ledger.add_all(chunk)
+    people = await read_people(store)
+    return build_review(
+        ledger, people, source=source, start=start, end=end, rules=rules, officer_delay=officer_delay
+    )
+
+
+def write_report(review: Review, *, html: Path | None = None, json: Path | None = None) -> None:
+    """Write the HTML report and/or its JSON twin."""
+    for path, text in ((html, render_html(review) if html else ""), (json, review.model_dump_json(indent=1))):
+        if path is None:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReplayError(f"cannot write {path}: {exc}") from exc

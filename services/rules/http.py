@@ -1,0 +1,79 @@
+"""The rules service's routes: the running rules, reloading them, and why each decision about
+a response was taken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from schemas.rules import DecisionPublic, RulesPublic, RulesRefusalPublic, RulesTablePublic
+from services.core.store import Store
+from services.core.web import error_response
+from services.rules.domain.summary import summarise
+from services.rules.history import decisions_of
+from services.rules.source import RulesSource
+
+__all__ = ["rules_router"]
+
+
+def rules_router(source: RulesSource, store: Store) -> APIRouter:
+    """``GET /api/v1/rules``, ``POST /api/v1/rules/reload``, ``GET /api/v1/responses/{id}/decisions``.
+
+    >>> from services.core.clock import SystemClock
+    >>> from services.rules.component import default_rules_file
+    >>> source = RulesSource.load(default_rules_file(), SystemClock())
+    >>> router = rules_router(source, store=None)  # type: ignore[arg-type]
+    >>> sorted(route.path for route in router.routes)
+    ['/api/v1/responses/{response_id}/decisions', '/api/v1/rules', '/api/v1/rules/reload']
+    """
+    router = APIRouter(tags=["rules"])
+
+    @router.get("/api/v1/rules", response_model=RulesPublic)
+    async def rules() -> RulesPublic:
+        """The rules that run now (id, version, what they do) and the last refused reload."""
+        return _public(source)
+
+    @router.post(
+        "/api/v1/rules/reload",
+        response_model=RulesPublic,
+        responses={422: {"description": "the file is invalid; the rules that ran before go on"}},
+    )
+    async def reload() -> Any:
+        """Read the rules file again; an invalid file is refused and the last good rules stay."""
+        if source.reload():
+            return _public(source)
+        refused = source.refused
+        return error_response(
+            422,
+            "invalid_rules_file",
+            refused.message if refused else "the rules file was refused",
+            kept=f"{source.current.id} {source.current.version}",
+        )
+
+    @router.get("/api/v1/responses/{response_id}/decisions", response_model=list[DecisionPublic])
+    async def decisions(response_id: str) -> Any:
+        """Every decision about a response, oldest first, each with its full explanation: the
+        rule, the inputs, the levels before and after, and whether it waits for an officer."""
+        found = await decisions_of(store, response_id)
+        if not found:
+            return error_response(404, "unknown_response", f"no decisions about response {response_id!r}")
+        return found
+
+    return router
+
+
+def _public(source: RulesSource) -> RulesPublic:
+    rules = source.current
+    refused = source.refused
+    return RulesPublic(
+        id=rules.id,
+        version=rules.version,
+        description=rules.description,
+        source=str(source.path),
+        loaded_at=source.loaded_at,
+        summary=tuple(
+            RulesTablePublic(title=t.title, columns=t.columns, rows=t.rows) for t in summarise(rules)
+        ),
+        refused=RulesRefusalPublic(at=refused.at, message=refused.message) if refused else None,
+    )

@@ -1,0 +1,232 @@
+"""Benchmark: dispatch's fan-out, from the activation on the bus to the last MQTT notice received.
+
+For 3,183 persons (Bao'an) and 100,000 (a province), dispatch runs alone (embedded broker,
+SQLite) with a directory of that many persons; a QoS 0 wildcard subscriber counts the
+notices. The bench starts its own Mosquitto with an unbounded per-client queue: with the
+default (1,000) one observer standing for 100,000 phones loses messages. Beside it, in
+the same run, the raw floor: the
+same number of ~notice-sized messages produced and consumed with plain aiokafka on the
+same broker, plus as many plain MQTT QoS 1 publishes received by a subscriber. Each side
+runs in a child process so that its peak memory (max RSS) is its own.
+
+    .venv/bin/python -m tests.bench.bench_fanout                     # 3,183 and 100,000
+    .venv/bin/python -m tests.bench.bench_fanout --persons 3183
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiomqtt
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from schemas.areas import Scope
+from schemas.directory import Person
+from services.core.broker import EmbeddedBroker, free_port
+from services.core.clock import SystemClock
+from services.core.settings import Settings
+from services.core.store import Store
+from services.dispatch.directory_store import save_directory
+from services.dispatch.domain.directory import Directory
+from services.dispatch.domain.generator import generate_baoan_directory
+from tests.bench.report import Figure, report
+from tests.integration.dispatch.helpers import activation, dispatch_running, publish
+from tests.integration.helpers import NoticeWatcher, wait_until
+
+MOSQUITTO_CONF = "\n".join(
+    [
+        "listener {port} 127.0.0.1",
+        "allow_anonymous true",
+        "persistence false",
+        "max_queued_messages 0",
+        "max_inflight_messages 0",
+        "",
+    ]
+)
+
+
+def directory_of(persons: int) -> Directory:
+    """Bao'an's units, and ``persons`` persons shaped like Bao'an's (cycled), without deputies."""
+    baoan = generate_baoan_directory()
+    if persons == len(baoan.persons):
+        return baoan
+    people = [
+        Person(
+            person_id=f"P{i:06d}",
+            name=template.name,
+            unit_id=template.unit_id,
+            role=template.role,
+            street=template.street,
+            phone=f"100{i:08d}",
+            app_id=f"yjt-{i:010x}",
+        )
+        for i, template in ((i, baoan.persons[i % len(baoan.persons)]) for i in range(persons))
+    ]
+    return Directory.build(baoan.units, people)
+
+
+async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -> float:
+    """Seconds from the activation on the bus to the last of ``persons`` notices over MQTT."""
+    tag = uuid.uuid4().hex[:8]
+    settings = Settings(
+        data_dir=workdir / tag,
+        topic_prefix=f"bench{tag}.",
+        port=free_port(),
+        mqtt_port=mqtt_port,
+        mqtt_topic_root=f"bench-{tag}",
+    )
+    async with Store(settings.database_url_effective) as store:
+        await store.migrate()
+        await save_directory(store, directory_of(persons), source="bench", now=SystemClock().now())
+    watcher = NoticeWatcher("127.0.0.1", mqtt_port, settings.mqtt_topic_root)
+    async with watcher.watching(), dispatch_running(settings, bootstrap, SystemClock()):
+        started = time.perf_counter()
+        await publish(settings, bootstrap, activation(Scope.district()))
+        await wait_until(lambda: len(watcher.notices) >= persons, within=3600, what="every notice")
+        elapsed = watcher.last_at - started
+    if watcher.duplicates:
+        raise AssertionError(f"{watcher.duplicates} duplicate notices")
+    return elapsed
+
+
+async def floor(bootstrap: str, mqtt_port: int, persons: int, payload: bytes) -> float:
+    """Seconds for the same number of messages through plain aiokafka and plain MQTT QoS 1."""
+    topic = f"floor-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    await admin.close()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=topic,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+    )
+    await consumer.start()
+    await consumer.getmany(timeout_ms=100)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, payload, key=f"P{i:06d}".encode()) for i in range(persons)]
+    await asyncio.gather(*futures)
+    seen = 0
+    while seen < persons:
+        seen += sum(len(r) for r in (await consumer.getmany(timeout_ms=200)).values())
+    kafka = time.perf_counter() - started
+    await producer.stop()
+    await consumer.stop()
+
+    root = f"floor-{uuid.uuid4().hex[:8]}"
+    received = 0
+    done = asyncio.Event()
+    async with aiomqtt.Client("127.0.0.1", mqtt_port, max_queued_incoming_messages=0) as subscriber:
+        await subscriber.subscribe(f"{root}/#", qos=0)
+
+        async def collect() -> None:
+            nonlocal received
+            async for _ in subscriber.messages:
+                received += 1
+                if received >= persons:
+                    done.set()
+
+        task = asyncio.create_task(collect())
+        async with aiomqtt.Client("127.0.0.1", mqtt_port, max_inflight_messages=100) as publisher:
+            limit = asyncio.Semaphore(200)
+
+            async def one(i: int) -> None:
+                async with limit:
+                    await publisher.publish(f"{root}/notices/P{i:06d}", payload, qos=1)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(persons)))
+            await asyncio.wait_for(done.wait(), timeout=600)
+            mqtt = time.perf_counter() - started
+        task.cancel()
+    return kafka + mqtt
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one side in this process and print its time and peak memory as JSON."""
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("mqtt").setLevel(logging.CRITICAL)
+    with tempfile.TemporaryDirectory() as workdir:
+        if args.child == "product":
+            seconds = asyncio.run(product(args.bootstrap, args.mqtt_port, args.persons, Path(workdir)))
+        else:
+            seconds = asyncio.run(floor(args.bootstrap, args.mqtt_port, args.persons, b"x" * 1400))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps({"seconds": seconds, "peak_mb": peak_mb}) + "\n")
+
+
+def run_child(side: str, bootstrap: str, mqtt_port: int, persons: int) -> dict[str, float]:
+    command = [sys.executable, "-m", "tests.bench.bench_fanout", "--child", side, "--bootstrap", bootstrap]
+    command += ["--mqtt-port", str(mqtt_port)]
+    out = subprocess.run(
+        [*command, "--persons", str(persons)], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+@contextlib.contextmanager
+def mosquitto(workdir: Path) -> Iterator[int]:
+    """A Mosquitto of the bench's own, on a free port."""
+    port = free_port()
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(MOSQUITTO_CONF.format(port=port), encoding="utf-8")
+    process = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def main(sizes: list[int]) -> None:
+    with tempfile.TemporaryDirectory() as workdir, mosquitto(Path(workdir)) as mqtt_port:
+        async with EmbeddedBroker() as broker:
+            for persons in sizes:
+                await measure(broker.bootstrap, mqtt_port, persons)
+
+
+async def measure(bootstrap: str, mqtt_port: int, persons: int) -> None:
+    """One size: the floor, then the product, each in a child process."""
+    base = await asyncio.to_thread(run_child, "floor", bootstrap, mqtt_port, persons)
+    made = await asyncio.to_thread(run_child, "product", bootstrap, mqtt_port, persons)
+    report(
+        f"fanout_{persons}",
+        Figure(f"activation → last of {persons:,} MQTT notices", made["seconds"], "s", False),
+        Figure(f"aiokafka produce+consume + MQTT QoS 1, {persons:,} each", base["seconds"], "s", False),
+        product_peak_mb=made["peak_mb"],
+        floor_peak_mb=base["peak_mb"],
+        memory_ratio=made["peak_mb"] / base["peak_mb"],
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, action="append", help="default: 3183 and 100000")
+    parser.add_argument("--child", choices=["product", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
+    parser.add_argument("--mqtt-port", type=int, help=argparse.SUPPRESS)
+    parsed = parser.parse_args()
+    if parsed.child:
+        parsed.persons = parsed.persons[0]
+        child(parsed)
+    else:
+        asyncio.run(main(parsed.persons or [3183, 100_000]))

@@ -1,0 +1,128 @@
+"""The duty console in a real headless Chromium: an officer logs in, sees the rules'
+proposal, confirms it, and watches the board's acknowledged count rise as persons
+acknowledge; the audit log then holds each of their actions, in order, under their name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.core.broker import EmbeddedBroker
+from tests.integration.console.conftest import PASSWORD
+from tests.integration.console.stack import add_officer, notice_ids, propose_songgang
+from tests.integration.helpers import running
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+
+async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
+    broker: EmbeddedBroker, settings_factory: Any, browser: Any, artifacts: Path
+) -> None:
+    settings = settings_factory(console_board_poll_ms=100)
+    async with running(settings, broker.bootstrap) as sanfang:
+        await add_officer(sanfang, "zhang.wei", "张伟")
+        proposal = await propose_songgang(sanfang)
+        response_id = proposal["response_id"]
+
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        dialogs: list[str] = []
+
+        async def answer_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            await dialog.accept("电话确认 by phone")
+
+        page.on("dialog", answer_dialog)
+        base = f"http://127.0.0.1:{settings.port}"
+        await page.goto(f"{base}/console/")
+        await page.fill("#username", "zhang.wei")
+        await page.fill("#password", PASSWORD)
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_selector("#officer:has-text('张伟')")
+
+        card = page.locator(f"#proposals li[data-response='{response_id}']")
+        await card.wait_for()
+        assert "Ⅳ级" in await card.inner_text()
+        await card.locator("[data-testid=note]").fill("会商同意启动")
+        await card.locator("[data-testid=confirm]").click()
+
+        # The rules activate, dispatch notifies; the response appears among the active ones.
+        board_link = page.locator(f"#active li[data-response='{response_id}'] [data-testid=open-board]")
+        for _ in range(60):
+            if await board_link.count():
+                break
+            await page.wait_for_timeout(500)
+            await page.reload()
+        await board_link.click()
+        await page.wait_for_selector("#board-view:not([hidden])")
+        await until_above(page, "t-notified", 0)
+
+        officer_headers = await _bearer(sanfang)
+        ids = await notice_ids(sanfang, response_id, officer_headers, at_least=3)
+        seen = [int(await page.inner_text("#t-acknowledged"))]
+        for notice_id in ids[:3]:
+            answer = await sanfang.http.post("/api/v1/acks", json={"notice_id": notice_id, "channel": "app"})
+            assert answer.status_code == 202
+            await until_above(page, "t-acknowledged", seen[-1])
+            seen.append(int(await page.inner_text("#t-acknowledged")))
+        assert seen == sorted(seen)
+        assert seen[-1] >= seen[0] + 3
+
+        # Acknowledge on someone's behalf from the board (the page asks for the reason).
+        await page.locator("#pending button").first.click()
+        await until_above(page, "t-acknowledged", seen[-1])
+        assert dialogs
+        assert "代" in dialogs[0]
+        await page.screenshot(path=str(artifacts / "console-board.png"))
+
+        await page.click("#logout")
+        await page.wait_for_selector("#login-view:not([hidden])")
+
+        audit = await sanfang.http.get(
+            "/api/v1/audit", params={"actor": "zhang.wei"}, headers=await _auditor(sanfang)
+        )
+        lines = [(line["action"], line["actor_name"]) for line in audit.json()]
+        assert lines == [
+            ("auth.login", "张伟"),
+            ("proposal.confirm", "张伟"),
+            ("ack.on_behalf", "张伟"),
+            ("auth.logout", "张伟"),
+        ], lines
+        confirm = audit.json()[1]
+        assert confirm["target"] == f"response:{response_id}"
+        assert confirm["after"]["note"] == "会商同意启动"
+        assert confirm["source_ip"] == "127.0.0.1"
+        (artifacts / "console-audit.json").write_text(audit.text, encoding="utf-8")
+
+
+async def until_above(page: Any, element_id: str, value: int, within: float = 15) -> None:
+    """Wait until the number the page shows in ``element_id`` is above ``value``. Polled from
+    Python: the page's CSP forbids the string evaluation ``wait_for_function`` would need."""
+    for _ in range(int(within / 0.1)):
+        if int(await page.inner_text(f"#{element_id}")) > value:
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(
+        f"#{element_id} stayed at {await page.inner_text(f'#{element_id}')} (wanted > {value})"
+    )
+
+
+async def _bearer(sanfang: Any) -> dict[str, str]:
+    """A viewer's token for the test's own reads (not the browser officer's, so the officer's
+    audit lines are only what they did in the page)."""
+    from services.console.roles import Role
+
+    await add_officer(sanfang, "watcher", "观察", Role.VIEWER)
+    login = await sanfang.http.post("/api/v1/auth/login", json={"username": "watcher", "password": PASSWORD})
+    sanfang.http.cookies.clear()
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+async def _auditor(sanfang: Any) -> dict[str, str]:
+    from services.console.roles import Role
+
+    await add_officer(sanfang, "auditor", "审计", Role.ADMINISTRATOR)
+    login = await sanfang.http.post("/api/v1/auth/login", json={"username": "auditor", "password": PASSWORD})
+    sanfang.http.cookies.clear()
+    return {"Authorization": f"Bearer {login.json()['token']}"}

@@ -1,0 +1,90 @@
+"""Replay of a warning recorded by the running services: from the store and from the Kafka
+topics the same timeline, metrics that match what was done, and the page at ``/review``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services.core import tables
+from services.core.broker import EmbeddedBroker
+from services.core.store import Store
+from services.replay.run import replay
+from tests.integration.helpers import running, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PERSONS = 3183
+ACKED = 40
+ISSUED = datetime(2024, 6, 1, 0, 0, tzinfo=UTC)
+TYPHOON_BLUE = {
+    "id": "44030041600000_20240601080000",
+    "hazard": "typhoon",
+    "colour": "blue",
+    "issued_at": ISSUED.isoformat(),
+    "headline": "深圳市气象台发布台风蓝色预警信号",
+}
+
+
+async def _recorded(store: Store, kind: str) -> int:
+    async with store.read() as conn:
+        query = select(func.count()).select_from(tables.events).where(tables.events.c.kind == kind)
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_store_and_kafka_replays_agree_and_the_metrics_are_what_happened(
+    broker: EmbeddedBroker, settings_factory
+) -> None:
+    settings = settings_factory()
+    async with running(settings, broker.bootstrap) as sanfang:
+        assert (await sanfang.http.post("/api/v1/warnings", json=TYPHOON_BLUE)).status_code == 202
+        async with Store(settings.database_url_effective) as store:
+
+            async def delivered() -> bool:
+                return await _recorded(store, "delivery") >= PERSONS
+
+            await wait_until(delivered, within=120, what="3,183 deliveries recorded")
+            async with store.read() as conn:
+                notice_ids = list(
+                    (await conn.execute(select(tables.notices.c.notice_id).limit(ACKED))).scalars()
+                )
+            for notice_id in notice_ids:
+                answer = await sanfang.http.post(
+                    "/api/v1/acks", json={"notice_id": notice_id, "channel": "app"}
+                )
+                assert answer.status_code == 202, answer.text
+
+            async def acked() -> bool:
+                return await _recorded(store, "ack") >= ACKED
+
+            await wait_until(acked, within=60, what="acks recorded")
+            window = {"start": ISSUED - timedelta(days=1), "end": datetime.now(UTC) + timedelta(days=1)}
+            from_store = await replay(store, settings, source="store", **window)
+            from_kafka = await replay(store, settings, source="kafka", bootstrap=broker.bootstrap, **window)
+
+            page = await sanfang.http.get("/review")
+            twin = await sanfang.http.get("/api/v1/review", params={"rules": "strict"})
+
+    assert from_store.timeline == from_kafka.timeline
+    assert from_store.real == from_kafka.real
+    assert from_store.events == from_kafka.events
+    real = from_store.real
+    assert real.counts.activations == 1
+    assert real.counts.notices == PERSONS
+    assert real.counts.acknowledged == ACKED
+    assert real.ack_rate == pytest.approx(ACKED / PERSONS)
+    assert len(real.never_acknowledged) == PERSONS - ACKED
+    delay = real.signal_to_activation[0]
+    assert delay.source == "signal"
+    assert delay.delay_seconds == 0.0
+    assert real.notice_lags[0].notices == PERSONS
+    kinds = [e.kind for e in from_store.timeline]
+    assert kinds[:3] == ["signal.issue", "response.activated", "notices"]
+    assert {"deliveries", "acks"} <= set(kinds)
+
+    assert page.status_code == 200
+    assert 'class="plot ack-curve' in page.text
+    assert twin.status_code == 200
+    assert twin.json()["what_ifs"][0]["rules_id"] == "baoan-strict"
