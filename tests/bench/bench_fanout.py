@@ -29,10 +29,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiomqtt
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 from schemas.areas import Scope
 from schemas.directory import Person
 from services.core.broker import EmbeddedBroker, free_port
@@ -42,6 +38,7 @@ from services.core.store import Store
 from services.dispatch.directory_store import save_directory
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.generator import generate_baoan_directory
+from tests.bench.floors import kafka_floor, mqtt_floor
 from tests.bench.report import Figure, report
 from tests.integration.dispatch.helpers import activation, dispatch_running, publish
 from tests.integration.helpers import NoticeWatcher, wait_until
@@ -104,59 +101,8 @@ async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -
 
 async def floor(bootstrap: str, mqtt_port: int, persons: int, payload: bytes) -> float:
     """Seconds for the same number of messages through plain aiokafka and plain MQTT QoS 1."""
-    topic = f"floor-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    await admin.close()
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=topic,
-        auto_offset_reset="earliest",
-        session_timeout_ms=6000,
-    )
-    await consumer.start()
-    await consumer.getmany(timeout_ms=100)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    started = time.perf_counter()
-    futures = [await producer.send(topic, payload, key=f"P{i:06d}".encode()) for i in range(persons)]
-    await asyncio.gather(*futures)
-    seen = 0
-    while seen < persons:
-        seen += sum(len(r) for r in (await consumer.getmany(timeout_ms=200)).values())
-    kafka = time.perf_counter() - started
-    await producer.stop()
-    await consumer.stop()
-
-    root = f"floor-{uuid.uuid4().hex[:8]}"
-    received = 0
-    done = asyncio.Event()
-    async with aiomqtt.Client("127.0.0.1", mqtt_port, max_queued_incoming_messages=0) as subscriber:
-        await subscriber.subscribe(f"{root}/#", qos=0)
-
-        async def collect() -> None:
-            nonlocal received
-            async for _ in subscriber.messages:
-                received += 1
-                if received >= persons:
-                    done.set()
-
-        task = asyncio.create_task(collect())
-        async with aiomqtt.Client("127.0.0.1", mqtt_port, max_inflight_messages=100) as publisher:
-            limit = asyncio.Semaphore(200)
-
-            async def one(i: int) -> None:
-                async with limit:
-                    await publisher.publish(f"{root}/notices/P{i:06d}", payload, qos=1)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(one(i) for i in range(persons)))
-            await asyncio.wait_for(done.wait(), timeout=600)
-            mqtt = time.perf_counter() - started
-        task.cancel()
-    return kafka + mqtt
+    kafka = await kafka_floor(bootstrap, persons, payload)
+    return kafka + await mqtt_floor("127.0.0.1", mqtt_port, persons, payload)
 
 
 def child(args: argparse.Namespace) -> None:

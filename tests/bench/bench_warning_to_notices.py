@@ -17,12 +17,9 @@ import time
 import uuid
 from pathlib import Path
 
-import aiomqtt
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.settings import Settings
+from tests.bench.floors import kafka_floor, mqtt_floor
 from tests.bench.report import Figure, report
 from tests.integration.helpers import NoticeWatcher, running, wait_until
 
@@ -54,69 +51,6 @@ async def product_round(broker: EmbeddedBroker, workdir: Path) -> float:
         return watcher.last_at - started
 
 
-async def kafka_floor(broker: EmbeddedBroker, payload: bytes) -> float:
-    """Seconds to produce 3,183 messages and consume them all, plain aiokafka."""
-    topic = f"floor-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    await admin.close()
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=broker.bootstrap,
-        group_id=topic,
-        auto_offset_reset="earliest",
-        session_timeout_ms=6000,
-    )
-    await consumer.start()
-    await consumer.getmany(timeout_ms=100)  # joined and assigned before the clock starts
-    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    started = time.perf_counter()
-    futures = [await producer.send(topic, payload, key=f"P{i:05d}".encode()) for i in range(PERSONS)]
-    await asyncio.gather(*futures)
-    seen = 0
-    while seen < PERSONS:
-        batches = await consumer.getmany(timeout_ms=200)
-        seen += sum(len(records) for records in batches.values())
-    elapsed = time.perf_counter() - started
-    await producer.stop()
-    await consumer.stop()
-    return elapsed
-
-
-async def mqtt_floor(payload: bytes) -> float:
-    """Seconds to publish 3,183 QoS 1 messages and have a subscriber receive them all."""
-    root = f"floor-{uuid.uuid4().hex[:8]}"
-    received = 0
-    done = asyncio.Event()
-    async with aiomqtt.Client(*MQTT, max_queued_incoming_messages=0) as subscriber:
-        await subscriber.subscribe(f"{root}/#", qos=0)
-
-        async def collect() -> None:
-            nonlocal received
-            async for _ in subscriber.messages:
-                received += 1
-                if received >= PERSONS:
-                    done.set()
-                    return
-
-        task = asyncio.create_task(collect())
-        async with aiomqtt.Client(*MQTT, max_inflight_messages=100) as publisher:
-            limit = asyncio.Semaphore(200)
-
-            async def one(i: int) -> None:
-                async with limit:
-                    await publisher.publish(f"{root}/notices/P{i:05d}", payload, qos=1)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(one(i) for i in range(PERSONS)))
-            await asyncio.wait_for(done.wait(), timeout=60)
-            elapsed = time.perf_counter() - started
-        task.cancel()
-    return elapsed
-
-
 async def main(rounds: int) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
@@ -125,8 +59,8 @@ async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         async with EmbeddedBroker() as broker:
             for _ in range(rounds):
-                kafka = await kafka_floor(broker, payload)
-                mqtt = await mqtt_floor(payload)
+                kafka = await kafka_floor(broker.bootstrap, PERSONS, payload)
+                mqtt = await mqtt_floor(*MQTT, PERSONS, payload)
                 floors.append(kafka + mqtt)
                 products.append(await product_round(broker, Path(workdir)))
     report(

@@ -1,0 +1,74 @@
+"""The raw floors the benchmarks compare against: the same number of messages through plain
+aiokafka (produce and consume) and through plain MQTT QoS 1 publishes to a subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import aiomqtt
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+async def kafka_floor(bootstrap: str, count: int, payload: bytes) -> float:
+    """Seconds to produce ``count`` messages and consume them all with plain aiokafka."""
+    topic = f"floor-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    await admin.close()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=topic,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+    )
+    await consumer.start()
+    await consumer.getmany(timeout_ms=100)  # joined and assigned before the clock starts
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, payload, key=f"P{i:06d}".encode()) for i in range(count)]
+    await asyncio.gather(*futures)
+    seen = 0
+    while seen < count:
+        seen += sum(len(records) for records in (await consumer.getmany(timeout_ms=200)).values())
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    await consumer.stop()
+    return elapsed
+
+
+async def mqtt_floor(host: str, port: int, count: int, payload: bytes) -> float:
+    """Seconds to publish ``count`` QoS 1 messages and have one subscriber receive them all."""
+    root = f"floor-{uuid.uuid4().hex[:8]}"
+    received = 0
+    done = asyncio.Event()
+    async with aiomqtt.Client(host, port, max_queued_incoming_messages=0) as subscriber:
+        await subscriber.subscribe(f"{root}/#", qos=0)
+
+        async def collect() -> None:
+            nonlocal received
+            async for _ in subscriber.messages:
+                received += 1
+                if received >= count:
+                    done.set()
+                    return
+
+        task = asyncio.create_task(collect())
+        async with aiomqtt.Client(host, port, max_inflight_messages=100) as publisher:
+            limit = asyncio.Semaphore(200)
+
+            async def one(i: int) -> None:
+                async with limit:
+                    await publisher.publish(f"{root}/notices/P{i:06d}", payload, qos=1)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(count)))
+            await asyncio.wait_for(done.wait(), timeout=600)
+            elapsed = time.perf_counter() - started
+        task.cancel()
+    return elapsed
