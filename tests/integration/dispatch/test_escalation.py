@@ -61,7 +61,7 @@ async def test_gateway_errors_429s_and_timeouts_are_retried_recorded_and_escalat
             gateway_url=gateway.url,
             gateway_token=TOKEN,
             escalation_poll_seconds=3600,
-            channel_timeout_seconds=0.5,
+            channel_timeout_seconds=2.0,  # generous: a loaded CI machine must not time out normal sends
             channel_max_tries=3,
         )
         url = settings.database_url_effective
@@ -95,7 +95,7 @@ async def test_gateway_errors_429s_and_timeouts_are_retried_recorded_and_escalat
 
             # Voice: the gateway answers too slowly (timeout), then rate-limits (429) for good.
             # The timed-out call did get through: the retry asks first and does not call twice.
-            await gateway.http.put("/sandbox/behaviour/voice", json={"delay_seconds": 1.0})
+            await gateway.http.put("/sandbox/behaviour/voice", json={"delay_seconds": 5.0})
             clock.advance(timedelta(minutes=5))
             await parts(sanfang).escalator.run_due()
             await voice.drain()
