@@ -1,4 +1,5 @@
-"""What a responsible person is told, how it reached them, their acknowledgement, escalations."""
+"""What a responsible person is told, how it reached them, their acknowledgement, escalations,
+and the manual notices duty officers ask dispatch to send."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from schemas.directory import Role
 from schemas.envelope import Event
 from schemas.responses import Level
 
 __all__ = [
+    "MANUAL_RECIPIENTS_LIMIT",
     "Acknowledgement",
     "Channel",
     "Delivery",
     "DeliveryStatus",
     "Escalation",
+    "ManualNoticeRequested",
     "Notice",
     "NoticeChange",
 ]
+
+#: The most persons one manual notice request may name (its event stays well under Kafka's 1 MB).
+MANUAL_RECIPIENTS_LIMIT = 20_000
 
 
 class Channel(StrEnum):
@@ -33,11 +40,12 @@ class Channel(StrEnum):
 
 
 class NoticeChange(StrEnum):
-    """Which change of the response a notice announces."""
+    """Which change of the response a notice announces; ``manual``: a duty officer's own notice."""
 
     ACTIVATED = "activated"
     LEVEL_CHANGED = "level_changed"
     ENDED = "ended"
+    MANUAL = "manual"
 
 
 class Notice(Event):
@@ -45,6 +53,10 @@ class Notice(Event):
 
     ``event_id`` is the notice id, derived from the response event and the person, so a
     re-run never makes a second notice for the same person and change.
+
+    A manual notice (``change`` = ``manual``, from a :class:`ManualNoticeRequested`) belongs
+    to no response: its ``response_id`` and ``response_event_id`` are both the request id
+    (which no response has), and ``level`` is ``watch``, the lowest stage, as it names none.
     """
 
     kind: Literal["notice"] = "notice"
@@ -109,3 +121,26 @@ class Escalation(Event):
     step: int = Field(ge=1)
     action: str = Field(description="e.g. 'sms', 'voice', 'deputy', 'unit_leader', 'duty_board'")
     target_person_id: str | None = None
+
+
+class ManualNoticeRequested(Event):
+    """A duty officer asks dispatch to send a notice of their own to chosen persons.
+
+    The console resolves the officer's choice of units, roles and persons against the
+    directory; ``recipients`` are the person ids it resolved to (the selection is kept for the
+    record). ``event_id`` is the ``request_id``. Dispatch makes one notice per recipient, its
+    id derived from the request and the person.
+    """
+
+    kind: Literal["command.manual_notice"] = "command.manual_notice"
+    schema_version: Literal[1] = 1
+    request_id: str = Field(min_length=1, max_length=64)
+    officer: str = Field(min_length=1, max_length=64, description="the duty officer's id")
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=2000)
+    drill: bool = False
+    ack_wanted: bool = Field(default=True, description="ask each recipient to acknowledge (and escalate)")
+    recipients: tuple[str, ...] = Field(min_length=1, max_length=MANUAL_RECIPIENTS_LIMIT)
+    units: tuple[str, ...] = Field(default=(), max_length=100, description="the units chosen")
+    roles: tuple[Role, ...] = Field(default=(), max_length=4, description="the roles chosen")
+    persons: tuple[str, ...] = Field(default=(), max_length=5000, description="the persons chosen by name")

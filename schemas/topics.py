@@ -15,7 +15,7 @@ from pydantic import Field, TypeAdapter
 from schemas.commands import ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
 from schemas.deadletter import DeadLetter
 from schemas.envelope import Event
-from schemas.notices import Acknowledgement, Delivery, Escalation, Notice
+from schemas.notices import Acknowledgement, Delivery, Escalation, ManualNoticeRequested, Notice
 from schemas.rainfall import GaugeReading
 from schemas.responses import (
     ResponseActivated,
@@ -57,7 +57,8 @@ AnyEvent = Annotated[
     | ProposalConfirmed
     | ProposalRejected
     | ManualLevelSet
-    | ManualEnd,
+    | ManualEnd
+    | ManualNoticeRequested,
     Field(discriminator="kind"),
 ]
 
@@ -79,6 +80,8 @@ TOPIC_OF_EVENT: dict[type[Event], Topic] = {
     ProposalRejected: Topic.COMMANDS,
     ManualLevelSet: Topic.COMMANDS,
     ManualEnd: Topic.COMMANDS,
+    # An officer's command too, for dispatch (which reads this topic for it alone).
+    ManualNoticeRequested: Topic.COMMANDS,
 }
 
 

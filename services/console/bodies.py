@@ -37,6 +37,7 @@ __all__ = [
     "LoginOut",
     "ManualNoticeIn",
     "ManualNoticeOut",
+    "ManualNoticePublic",
     "OfficerPublic",
     "OnBehalfIn",
     "OnBehalfOut",
@@ -183,6 +184,9 @@ class ManualNoticeIn(Model):
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=2000)
     drill: bool = False
+    ack_wanted: bool = Field(
+        default=True, description="ask each recipient to acknowledge, and escalate when they don't"
+    )
 
 
 class ManualNoticeOut(Model):
@@ -245,6 +249,22 @@ class BoardCounts(Model):
     escalated: int = 0
 
 
+class ManualNoticePublic(Model):
+    """A manual notice request and how far dispatch has got with it."""
+
+    request_id: str
+    title: str
+    drill: bool
+    ack_wanted: bool
+    created_by: str
+    created_at: datetime
+    recipient_count: int
+    status: Literal["awaiting_dispatch", "sent"] = Field(
+        description="awaiting_dispatch: dispatch has not written its notices yet; sent: it has"
+    )
+    counts: BoardCounts = Field(description="of the notices dispatch wrote (escalated: their ladder)")
+
+
 class BoardRow(Model):
     """One unit or street on the board."""
 
@@ -286,9 +306,9 @@ class PersonNotice(Model):
     """One notice a person received, and what came of it."""
 
     notice_id: str
-    response_id: str
+    response_id: str = Field(description="the response, or for a manual notice (change 'manual') its request")
     change: str
-    level: Level
+    level: Level | None = Field(description="the response's level; none for a manual notice")
     drill: bool
     created_at: datetime
     delivered_at: datetime | None

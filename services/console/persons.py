@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from schemas.notices import Channel
+from schemas.notices import Channel, NoticeChange
 from schemas.responses import Level
 from services.console.bodies import PersonHistory, PersonNotice
 from services.console.errors import NotFound
@@ -71,7 +71,7 @@ async def person_history(store: Store, person_id: str, ladder: Ladder, *, limit:
                 notice_id=row["notice_id"],
                 response_id=row["response_id"],
                 change=row["change"],
-                level=Level(row["level"]),
+                level=None if row["change"] == NoticeChange.MANUAL.value else Level(row["level"]),
                 drill=row["drill"],
                 created_at=row["created_at"],
                 delivered_at=row["delivered_at"],

@@ -11,7 +11,14 @@ from pydantic import AwareDatetime
 
 from services.console.audit import AuditFilter, query, to_csv
 from services.console.auth import Caller
-from services.console.bodies import AuditEntry, DrillIn, DrillPublic, ManualNoticeIn, ManualNoticeOut
+from services.console.bodies import (
+    AuditEntry,
+    DrillIn,
+    DrillPublic,
+    ManualNoticeIn,
+    ManualNoticeOut,
+    ManualNoticePublic,
+)
 from services.console.http import console_router
 from services.console.roles import Permission
 from services.console.service import Console
@@ -20,7 +27,7 @@ __all__ = ["operation_routes"]
 
 
 def operation_routes(console: Console) -> APIRouter:
-    """``/api/v1/notices/manual``, ``/api/v1/drills``, ``/api/v1/audit`` and ``/api/v1/audit.csv``."""
+    """``/api/v1/notices/manual[/{id}]``, ``/api/v1/drills``, ``/api/v1/audit`` and ``/api/v1/audit.csv``."""
     router = console_router(["console: operations"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
@@ -29,8 +36,23 @@ def operation_routes(console: Console) -> APIRouter:
 
     @router.post("/api/v1/notices/manual", status_code=202, response_model=ManualNoticeOut)
     async def manual_notice(body: ManualNoticeIn, caller: Officer) -> ManualNoticeOut:
-        """Write a notice to chosen units, roles or persons; recorded with its recipients for dispatch."""
+        """Write a notice to chosen units, roles or persons: recorded with its recipients and
+        handed to dispatch, which sends one notice to each (asking for an ack unless
+        ``ack_wanted`` is false)."""
         return await console.notices.request(body, caller)
+
+    @router.get("/api/v1/notices/manual", response_model=list[ManualNoticePublic])
+    async def manual_notices(
+        caller: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    ) -> list[ManualNoticePublic]:
+        """Manual notices, newest first, each with its status and counts."""
+        return await console.notices.recent(limit)
+
+    @router.get("/api/v1/notices/manual/{request_id}", response_model=ManualNoticePublic)
+    async def manual_notice_status(request_id: str, caller: Viewer) -> ManualNoticePublic:
+        """One manual notice: ``awaiting_dispatch`` until dispatch has written its notices, then
+        ``sent``, with how many were notified, delivered, acknowledged and escalated."""
+        return await console.notices.get(request_id)
 
     @router.get("/api/v1/drills", response_model=list[DrillPublic])
     async def drills(caller: Viewer) -> list[DrillPublic]:

@@ -65,7 +65,7 @@ class Console:
             auth=Auth(sessions),
             decisions=Decisions(outbox, clock),
             drills=Drills(outbox, clock),
-            notices=ManualNotices(store, clock),
+            notices=ManualNotices(outbox, clock),
             live=LiveBoards(store, ladder, poll=settings.console_board_poll_ms / 1000),
             ladder=ladder,
         )

@@ -1,13 +1,14 @@
 """The console's own tables: officers' accounts and sessions, login attempts, the audit
 log, second-officer approvals, drills and manual-notice requests.
 
-Defined on the shared ``metadata``; migration ``0004_console`` creates them. The console
+Defined on the shared ``metadata``; migration ``0004_console`` creates them and
+``0005_console_manual_ack`` adds ``ack_wanted`` to the manual-notice requests. The console
 only reads the tables of rules (``responses``) and dispatch (``notices``, ``acks``, …).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text, true
 
 from services.core.tables import Instant, Serial, metadata
 
@@ -116,4 +117,5 @@ manual_notices = Table(
     Column("recipients", Text, nullable=False),
     Column("recipient_count", Integer, nullable=False),
     Column("status", String(24), nullable=False),
+    Column("ack_wanted", Boolean, nullable=False, server_default=true()),  # migration 0005_console_manual_ack
 )

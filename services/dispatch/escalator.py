@@ -19,10 +19,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.directory import Person, Role
 from schemas.envelope import derived_id
-from schemas.notices import Escalation
+from schemas.notices import Channel, Escalation, Notice, NoticeChange
 from schemas.responses import Level
 from services.core import metrics, tables
 from services.core.clock import Clock
@@ -32,6 +33,7 @@ from services.dispatch import tables as dispatch_tables
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.ladder import Action, Ladder
 from services.dispatch.domain.reminders import Message, Reminder, plan_step
+from services.dispatch.domain.templates import manual_subject
 from services.dispatch.links import AckLinks
 
 __all__ = ["Escalator"]
@@ -79,6 +81,7 @@ class Escalator:
                 _E.step,
                 _E.started_at,
                 n.response_id,
+                n.change,
                 n.level,
                 n.drill,
                 n.ack_by,
@@ -96,6 +99,9 @@ class Escalator:
             rows = (await tx.execute(query)).all()
             if not rows:
                 return 0
+            subjects = await _manual_subjects(
+                tx, [row.notice_id for row in rows if row.change == NoticeChange.MANUAL.value]
+            )
             events: list[Escalation] = []
             messages: list[tuple[str, str, int, Message]] = []
             moves = _Moves()
@@ -109,7 +115,14 @@ class Escalator:
                 person = directory.person(row.person_id)
                 actions = self.ladder.steps[row.step].actions
                 ack_url = self._links.url(person.person_id, row.notice_id, row.ack_by) if row.ack_by else None
-                reminder = Reminder(row.notice_id, person, Level(row.level), row.drill, ack_url)
+                reminder = Reminder(
+                    row.notice_id,
+                    person,
+                    Level(row.level),
+                    row.drill,
+                    ack_url,
+                    subject=subjects.get(row.notice_id),
+                )
                 planned = plan_step(reminder, directory, row.step, actions)
                 messages += [(row.notice_id, row.person_id, row.step + 1, m) for m in planned]
                 events += [
@@ -145,6 +158,20 @@ class Escalator:
             self.on_queued()
         log.info("escalation: %d steps taken, %d messages queued", len(rows), len(messages))
         return len(rows)
+
+
+async def _manual_subjects(tx: AsyncConnection, notice_ids: list[str]) -> dict[str, str]:
+    """The titles of manual notices (the notices table keeps no title; the app push of each,
+    in ``attempts``, is the notice itself), without the marks in front."""
+    if not notice_ids:
+        return {}
+    a = dispatch_tables.attempts.c
+    rows = await tx.execute(
+        select(a.notice_id, a.body).where(
+            a.notice_id.in_(notice_ids), a.channel == Channel.APP.value, a.step == 0
+        )
+    )
+    return {row.notice_id: manual_subject(Notice.model_validate_json(row.body).title) for row in rows}
 
 
 class _Moves:

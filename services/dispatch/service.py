@@ -1,11 +1,13 @@
 """The dispatch service: turns response changes into notices and queues their sends.
 
-One consumer group (``dispatch``) over two topics, each step idempotent:
+One consumer group (``dispatch``) over three topics, each step idempotent:
 
 - from ``sanfang.responses``: in one transaction, one notice per person per change (rows
   and ``sanfang.notices`` events), one ``pending`` app-push attempt per notice, and the
   notice's escalation deadline (an older notice of the same response for the same person
   stops escalating: the new one supersedes it). The app courier then publishes.
+- from ``sanfang.commands`` (only ``ManualNoticeRequested``; the rules' commands are
+  skipped): a duty officer's manual notice, written the same way, one notice per recipient.
 - from ``sanfang.acks``: acks published by other services are applied like local ones
   (first counts, escalation stops); acks recorded here are already applied and are skipped.
 """
@@ -13,14 +15,15 @@ One consumer group (``dispatch``) over two topics, each step idempotent:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import derived_id
-from schemas.notices import Acknowledgement, Channel, Notice
+from schemas.notices import Acknowledgement, Channel, ManualNoticeRequested, Notice, NoticeChange
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged
 from schemas.topics import Topic
 from services.core import metrics, tables
@@ -34,6 +37,7 @@ from services.dispatch.acks import apply_ack
 from services.dispatch.directory_store import current_version, load_directory
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.ladder import Ladder
+from services.dispatch.domain.manual import build_manual_notices
 from services.dispatch.domain.notices import LinkSigner, build_notices
 from services.dispatch.domain.targeting import TargetingPolicy
 from services.dispatch.push import notice_topic
@@ -43,6 +47,7 @@ __all__ = ["Dispatch", "app_ref"]
 log = logging.getLogger(__name__)
 
 Change = ResponseActivated | ResponseLevelChanged | ResponseEnded
+_Source = TypeVar("_Source", Change, ManualNoticeRequested)
 _CHUNK = 1000
 
 
@@ -81,14 +86,19 @@ class Dispatch:
         self.on_queued = on_queued
 
     def consumer(self, bus: Bus) -> ConsumerLoop:
-        """Dispatch's one consumer group, over responses and acks."""
+        """Dispatch's one consumer group, over responses, officers' commands and acks."""
 
         async def handle(batch: Sequence[Received]) -> None:
             await self.on_responses(batch)
+            await self.on_manual(batch)
             await self.on_acks(batch)
 
         return ConsumerLoop(
-            bus, group="dispatch", topics=[Topic.RESPONSES, Topic.ACKS], handler=handle, max_batch=1000
+            bus,
+            group="dispatch",
+            topics=[Topic.RESPONSES, Topic.COMMANDS, Topic.ACKS],
+            handler=handle,
+            max_batch=1000,
         )
 
     async def refresh_directory(self) -> None:
@@ -103,36 +113,76 @@ class Dispatch:
 
     async def on_responses(self, batch: Sequence[Received]) -> None:
         """Write the notices of each response change, their app pushes and deadlines, once."""
+
+        async def notices_of(tx: AsyncConnection, change: Change) -> list[Notice]:
+            notices = build_notices(
+                change,
+                self.directory,
+                self._policy,
+                ack_minutes=self._ack_minutes,
+                public_url=self._public_url,
+                hazard_text=change.explanation.summary,
+                previously_notified=await _told_before(tx, change.response_id),
+                sign=self._sign,
+            )
+            metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
+            log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
+            return notices
+
         changes = [item.event for item in batch if isinstance(item.event, Change)]
-        if not changes:
+        await self._notify("dispatch-responses", changes, notices_of)
+
+    async def on_manual(self, batch: Sequence[Received]) -> None:
+        """Write the notices of each manual notice request, their app pushes and deadlines, once."""
+
+        async def notices_of(tx: AsyncConnection, request: ManualNoticeRequested) -> list[Notice]:
+            notices = build_manual_notices(
+                request,
+                self.directory,
+                ack_minutes=self._ack_minutes,
+                public_url=self._public_url,
+                sign=self._sign,
+            )
+            metrics.NOTICES.labels(NoticeChange.MANUAL.value).inc(len(notices))
+            log.info(
+                "manual notice %s by %s: %d notices (%d recipients no longer in the directory)",
+                request.request_id,
+                request.officer,
+                len(notices),
+                len(set(request.recipients)) - len(notices),
+            )
+            return notices
+
+        requests = [item.event for item in batch if isinstance(item.event, ManualNoticeRequested)]
+        await self._notify("dispatch-manual", requests, notices_of)
+
+    async def _notify(
+        self,
+        consumer: str,
+        events: Sequence[_Source],
+        notices_of: Callable[[AsyncConnection, _Source], Awaitable[list[Notice]]],
+    ) -> None:
+        """In one transaction, claim the events not applied yet and write each one's notices."""
+        if not events:
             return
         await self.refresh_directory()
         queued = 0
         async with self._outbox.transaction() as tx:
-            for change in await claim(tx, "dispatch-responses", changes, self._clock.now()):
-                notices = build_notices(
-                    change,
-                    self.directory,
-                    self._policy,
-                    ack_minutes=self._ack_minutes,
-                    public_url=self._public_url,
-                    hazard_text=change.explanation.summary,
-                    previously_notified=await _told_before(tx, change.response_id),
-                    sign=self._sign,
-                )
-                await self._write(tx, change.response_id, notices)
+            for event in await claim(tx, consumer, events, self._clock.now()):
+                notices = await notices_of(tx, event)
+                await self._write(tx, notices)
                 queued += len(notices)
-                metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
-                log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
         if queued:
             self.on_queued()
 
-    async def _write(self, tx: AsyncConnection, response_id: str, notices: list[Notice]) -> None:
+    async def _write(self, tx: AsyncConnection, notices: list[Notice]) -> None:
+        """Notices of one event (one response id; a manual notice's request id stands for it)."""
         now = self._clock.now()
         dialect = tx.dialect.name
         e = dispatch_tables.escalations.c
         for start in range(0, len(notices), _CHUNK):
             chunk = notices[start : start + _CHUNK]
+            response_id = chunk[0].response_id
             # A newer notice of the response supersedes the person's older, unacknowledged one.
             await tx.execute(
                 update(dispatch_tables.escalations)

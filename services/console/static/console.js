@@ -167,7 +167,7 @@ async function person(personId) {
     const p = await api("GET", `/api/v1/persons/${encodeURIComponent(personId)}`);
     $("person-title").textContent = `${p.name} · ${p.unit_name} · ${p.role}`;
     rows($("person-notices"), ["时间 Time", "级别 Level", "变化 Change", "送达 Delivered", "确认 Acknowledged", "升级 Escalations"], p.notices.map((n) => el("tr", {},
-      el("td", {}, time(n.created_at)), el("td", {}, (LEVELS[n.level] || n.level) + (n.drill ? " 【演练】" : "")), el("td", {}, n.change),
+      el("td", {}, time(n.created_at)), el("td", {}, (n.level ? LEVELS[n.level] || n.level : "人工通知") + (n.drill ? " 【演练】" : "")), el("td", {}, n.change),
       el("td", {}, time(n.delivered_at)),
       el("td", {}, n.acked_at ? `${time(n.acked_at)} (${n.ack_channel}${n.acks.some((a) => a.on_behalf_by) ? "，代确认" : ""})` : "未确认"),
       el("td", {}, n.escalations.map((s) => `${s.step}:${s.action}`).join(", ")))));

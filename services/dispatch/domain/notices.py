@@ -31,7 +31,7 @@ from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.targeting import TargetingPolicy, recipients
 from services.dispatch.domain.templates import render_notice
 
-__all__ = ["LinkSigner", "NoticeSource", "build_notices", "notice_id"]
+__all__ = ["LinkSigner", "NoticeSource", "ack_link", "build_notices", "notice_id"]
 
 NoticeSource = ResponseActivated | ResponseLevelChanged | ResponseEnded
 """The response events that send notices (a proposal waits for a duty officer)."""
@@ -47,6 +47,20 @@ def notice_id(response_event_id: str, person_id: str) -> str:
     True
     """
     return derived_id("notice", response_event_id, person_id)
+
+
+def ack_link(
+    public_url: str, person_id: str, notice_id: str, ack_by: datetime | None, sign: LinkSigner | None
+) -> str | None:
+    """The ack link of a notice that asks for an ack (None when it asks for none).
+
+    >>> ack_link("https://x/", "P1", "n-1", None, None) is None
+    True
+    """
+    if ack_by is None:
+        return None
+    url = f"{public_url.rstrip('/')}/ack/{notice_id}"
+    return url if sign is None else f"{url}?t={sign(person_id, notice_id, ack_by)}"
 
 
 def build_notices(
@@ -100,11 +114,7 @@ def build_notices(
     for person_id in sorted(told):
         person: Person = told[person_id]
         event_id = notice_id(response_event.event_id, person_id)
-        ack_url = None
-        if ack_by is not None:
-            ack_url = f"{public_url.rstrip('/')}/ack/{event_id}"
-            if sign is not None:
-                ack_url += f"?t={sign(person_id, event_id, ack_by)}"
+        ack_url = ack_link(public_url, person_id, event_id, ack_by, sign)
         title, text = render_notice(
             change,
             level,

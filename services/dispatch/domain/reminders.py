@@ -11,6 +11,9 @@ and a gateway can be asked whether it already has one.
 ['voice']
 >>> plan_step(about, d, 0, (Action.SMS,))[0].text.startswith("【演练】【宝安区三防】")
 True
+>>> manual = Reminder("n-2", d.person("P00001"), Level.WATCH, False, None, subject="17时到岗")
+>>> plan_step(manual, d, 0, (Action.SMS,))[0].text
+'【宝安区三防】您有一条三防通知“17时到岗”尚未确认。请回复1确认收到'
 """
 
 from __future__ import annotations
@@ -29,13 +32,22 @@ __all__ = ["Message", "Reminder", "plan_step"]
 
 @dataclass(frozen=True)
 class Reminder:
-    """The unacknowledged notice a step is about."""
+    """The unacknowledged notice a step is about; ``subject``: a manual notice's title (it
+    names no level), None for a response's notice."""
 
     notice_id: str
     person: Person
     level: Level
     drill: bool
     ack_url: str | None
+    subject: str | None = None
+
+    @property
+    def about(self) -> str:
+        """What the notice was, in a few words."""
+        if self.subject is not None:
+            return f"三防通知“{self.subject}”"
+        return f"防汛防风{self.level.chinese}应急响应通知"
 
 
 @dataclass(frozen=True)
@@ -56,11 +68,13 @@ def _prefix(drill: bool) -> str:
 
 def _own_text(r: Reminder) -> str:
     link = f"，或点击链接确认：{r.ack_url}" if r.ack_url else ""
-    return f"{_prefix(r.drill)}您有一条防汛防风{r.level.chinese}应急响应通知尚未确认。请回复1确认收到{link}"
+    return f"{_prefix(r.drill)}您有一条{r.about}尚未确认。请回复1确认收到{link}"
 
 
 def _voice_text(r: Reminder) -> str:
     drill = "这是一次演练。" if r.drill else ""
+    if r.subject is not None:
+        return f"{drill}宝安区三防指挥部通知：{r.subject}。您尚未确认收到。确认请按1。"
     return (
         f"{drill}宝安区三防指挥部通知：已启动防汛防风{r.level.chinese}应急响应，您尚未确认收到。确认请按1。"
     )
@@ -70,7 +84,7 @@ def _about_text(r: Reminder, whom: str) -> str:
     p = r.person
     return (
         f"{_prefix(r.drill)}{whom}：{p.name}（{p.person_id}，{p.role.chinese}）尚未确认"
-        f"防汛防风{r.level.chinese}应急响应通知，请立即督促落实。"
+        f"{r.about}，请立即督促落实。"
     )
 
 

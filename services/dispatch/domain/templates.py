@@ -1,4 +1,5 @@
-"""The Chinese title and text of a notice: what changed, where, what to do, by when to ack.
+"""The Chinese title and text of a notice: what changed, where, what to do, by when to ack;
+and of a duty officer's manual notice (their own words, with the same marks and ack clause).
 
 Times are written in Beijing time (Asia/Shanghai) whatever zone they come in; drills
 are marked 【演练】 at the start of both the title and the text.
@@ -21,13 +22,24 @@ from schemas.areas import Scope
 from schemas.notices import NoticeChange
 from schemas.responses import Level
 
-__all__ = ["BEIJING", "TEXT_LIMIT", "TITLE_LIMIT", "beijing_time", "render_notice"]
+__all__ = [
+    "BEIJING",
+    "TEXT_LIMIT",
+    "TITLE_LIMIT",
+    "beijing_time",
+    "manual_subject",
+    "render_manual",
+    "render_notice",
+]
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 TITLE_LIMIT = 200
 TEXT_LIMIT = 2000
 _DRILL = "【演练】"
 _SENDER = "宝安区三防指挥部"
+_HEAD = "【宝安区三防】"
+_DRILL_NOTE = "本条为演练信息，非真实险情。"
+_SENTENCE_END = "。！？!?.…"
 
 # What each level asks of the persons told; each text stands alone, since a person may
 # first hear of a response at a higher level.
@@ -103,16 +115,58 @@ def render_notice(
         headline = f"启动{_response(level)}"
         decision = f"决定{when}在{area}{headline}"
         duties = f"请：{_DUTIES[level]}。"
-    else:
+    elif change is NoticeChange.ENDED:
         headline = f"终止{_response(level)}"
         decision = f"决定{when}终止{area}{_response(level)}"
         duties = f"请各单位{_AFTER}。"
+    else:
+        raise ValueError(f"a {change} notice has no response template; see render_manual")
     where = "" if scope.kind == "district" else area
     marker = _DRILL if drill else ""
-    title = f"{marker}【宝安区三防】{where}{headline}"
+    title = f"{marker}{_HEAD}{where}{headline}"
     # The drill note goes before the link so that no linkifier takes it for part of the URL.
-    closing = ("本条为演练信息，非真实险情。" if drill else "") + _ack_clause(ack_by, ack_url)
+    closing = (_DRILL_NOTE if drill else "") + _ack_clause(ack_by, ack_url)
     return title, _fit(f"{marker}{_SENDER}通知：", hazard_text, f"{decision}。{duties}{closing}")
+
+
+def render_manual(
+    title: str, text: str, drill: bool, ack_by: datetime | None, ack_url: str | None
+) -> tuple[str, str]:
+    """A duty officer's notice: their title and text, marked as the bureau's (and as a drill),
+    with the ack clause; the officer's words are shortened (…) only if the limits require it.
+
+    >>> from datetime import UTC, datetime
+    >>> title, text = render_manual("请各单位负责人到岗", "17时前到指挥部参加会商", True,
+    ...     datetime(2024, 5, 4, 8, 0, tzinfo=UTC), "https://x/ack/1")
+    >>> title
+    '【演练】【宝安区三防】请各单位负责人到岗'
+    >>> text
+    '【演练】宝安区三防指挥部通知：17时前到指挥部参加会商。本条为演练信息，非真实险情。请于05月04日 16:00前点击链接确认收到：https://x/ack/1'
+    """
+    marker = _DRILL if drill else ""
+    head = f"{marker}{_HEAD}"
+    opening = f"{marker}{_SENDER}通知："
+    closing = (_DRILL_NOTE if drill else "") + _ack_clause(ack_by, ack_url)
+    body = text.strip()
+    if body and body[-1] not in _SENTENCE_END:
+        body += "。"
+    room = TEXT_LIMIT - len(opening) - len(closing)
+    return _cut(head + title.strip(), TITLE_LIMIT), opening + _cut(body, room) + closing
+
+
+def manual_subject(title: str) -> str:
+    """A manual notice's title without the marks ``render_manual`` put in front of it.
+
+    >>> manual_subject("【演练】【宝安区三防】请各单位负责人到岗")
+    '请各单位负责人到岗'
+    """
+    return title.removeprefix(_DRILL).removeprefix(_HEAD)
+
+
+def _cut(words: str, room: int) -> str:
+    if room <= 0:
+        raise ValueError("no room left for the officer's words")
+    return words if len(words) <= room else words[: room - 1] + "…"
 
 
 def _response(level: Level) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from services.console.roles import Role
+from services.core import tables
 from services.dispatch import tables as dispatch_tables
 from tests.integration.console.conftest import Harness
 
@@ -194,9 +195,59 @@ async def test_manual_notice_resolves_units_roles_and_persons(harness: Harness) 
         "title": "通知",
         "text": "请到岗",
     }
-    answer = await harness.http.post("/api/v1/notices/manual", json=leaders, headers=officer)
+    answer = await harness.http.post(
+        "/api/v1/notices/manual", json={**leaders, "ack_wanted": False}, headers=officer
+    )
     assert answer.status_code == 202
     assert answer.json()["recipient_count"] == 3  # P1 and P3 lead their units, P4 by name
+    # Handed to dispatch through the outbox, in the transaction of the request and its audit line.
+    (command,) = [json.loads(p) for p in await harness.outbox("command.manual_notice")]
+    assert command["request_id"] == answer.json()["request_id"]
+    assert (command["recipients"], command["officer"], command["ack_wanted"]) == (
+        ["P1", "P3", "P4"],
+        "duty1",
+        False,
+    )
+    request_id = command["request_id"]
+    url = f"/api/v1/notices/manual/{request_id}"
+    status = (await harness.http.get(url, headers=officer)).json()
+    assert (status["status"], status["ack_wanted"]) == ("awaiting_dispatch", False)
+    assert status["counts"]["notified"] == 0
+
+    # Dispatch's notices, as it writes them: the request id stands in for the response.
+    async with harness.store.transaction() as tx:
+        await tx.execute(
+            tables.notices.insert(),
+            [
+                {
+                    "notice_id": f"M-{p}",
+                    "response_id": request_id,
+                    "response_event_id": request_id,
+                    "person_id": p,
+                    "unit_id": u,
+                    "change": "manual",
+                    "level": "watch",
+                    "drill": False,
+                    "created_at": harness.clock.now(),
+                    "delivered_at": harness.clock.now(),
+                    "acked_at": harness.clock.now() if p == "P3" else None,
+                }
+                for p, u in (("P1", "U08"), ("P3", "U20"), ("P4", "U20"))
+            ],
+        )
+    status = (await harness.http.get(url, headers=officer)).json()
+    assert status["status"] == "sent"
+    assert status["counts"] == {"notified": 3, "delivered": 3, "acknowledged": 1, "escalated": 0}
+    # The response's board and counts are those of its own notices only.
+    board = (await harness.http.get("/api/v1/responses/r1/board", headers=officer)).json()
+    assert board["totals"] == {"notified": 4, "delivered": 3, "acknowledged": 0, "escalated": 1}
+    assert (await harness.http.get("/api/v1/responses/r1")).json()["counts"]["notified"] == 4
+    history = (await harness.http.get("/api/v1/persons/P1", headers=officer)).json()
+    assert sorted((n["change"], n["level"]) for n in history["notices"]) == [
+        ("activated", "IV"),
+        ("manual", None),
+    ]
+    assert (await harness.http.get("/api/v1/notices/manual/nope", headers=officer)).status_code == 404
     unknown = await harness.http.post(
         "/api/v1/notices/manual", json={**leaders, "units": ["U99"]}, headers=officer
     )

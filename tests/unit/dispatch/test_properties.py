@@ -13,7 +13,7 @@ from schemas.responses import Level
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.notices import NoticeSource, build_notices
 from services.dispatch.domain.targeting import DEFAULT_POLICY, TargetingPolicy, recipients
-from services.dispatch.domain.templates import TEXT_LIMIT, TITLE_LIMIT, render_notice
+from services.dispatch.domain.templates import TEXT_LIMIT, TITLE_LIMIT, render_manual, render_notice
 from tests.unit.dispatch.conftest import SIGNAL_AT, activated, changed, ended
 
 # The directory fixture is session-scoped and immutable, so sharing it across examples is safe.
@@ -72,7 +72,7 @@ def test_never_two_notices_for_one_person(
 
 @settings(max_examples=60, deadline=None)
 @given(
-    change=st.sampled_from(list(NoticeChange)),
+    change=st.sampled_from([c for c in NoticeChange if c is not NoticeChange.MANUAL]),
     level=levels,
     streets=st.sets(st.sampled_from(list(Street))),
     drill=st.booleans(),
@@ -98,3 +98,22 @@ def test_texts_always_fit_the_notice_limits(
     assert len(text) <= TEXT_LIMIT
     assert title.startswith("【演练】") is drill
     assert text.startswith("【演练】") is drill
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=200),
+    words=st.text(min_size=1, max_size=2000),
+    drill=st.booleans(),
+    ack=st.booleans(),
+)
+def test_manual_texts_always_fit_and_keep_the_ack_link_whole(
+    title: str, words: str, drill: bool, ack: bool
+) -> None:
+    url = "https://sanfang.example/ack/0d5c?t=token"
+    made_title, text = render_manual(title, words, drill, SIGNAL_AT if ack else None, url if ack else None)
+    assert len(made_title) <= TITLE_LIMIT
+    assert len(text) <= TEXT_LIMIT
+    assert made_title.startswith("【演练】") is drill
+    assert text.startswith("【演练】") is drill
+    assert text.endswith(url if ack else "本通知无需确认。")
