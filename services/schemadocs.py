@@ -31,7 +31,10 @@ _TOPIC_DESCRIPTIONS = {
     Topic.ACKS: "Acknowledgements, keyed by person.",
     Topic.ESCALATIONS: "Escalation steps taken when nobody acknowledged, keyed by person.",
     Topic.DEADLETTER: "Inputs and messages that were refused, with the reason.",
-    Topic.COMMANDS: "Duty officers' decisions for the rules (confirm, reject, set or end a level) and manual notices for dispatch.",
+    Topic.COMMANDS: (
+        "Duty officers' decisions for the rules (confirm, reject, set or end a level) "
+        "and manual notices for dispatch."
+    ),
 }
 
 
