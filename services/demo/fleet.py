@@ -57,6 +57,10 @@ class AppFleet:
 
             async def receive() -> None:
                 async for message in client.messages:
+                    if message.retain:
+                        # Kept by the broker from an earlier run (notices are published retained,
+                        # so a phone that was off gets its last notice); not this run's.
+                        continue
                     notice = json.loads(bytes(message.payload))
                     notice_id = notice["event_id"]
                     if notice_id in self.received or notice.get("ack_by") is None:
