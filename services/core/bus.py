@@ -30,11 +30,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from schemas.deadletter import MAX_RAW_CHARS, DeadLetter
 from schemas.envelope import derived_id
-from schemas.topics import AnyEvent, Topic, event_key, parse_event, topic_of
+from schemas.topics import AnyEvent, Topic, event_key, event_types, parse_event, topic_of
 from services.core.errors import BusError, SanfangError, TransientError
 from services.core.settings import Settings
 
-__all__ = ["Backoff", "BatchHandler", "Bus", "ConsumerLoop", "Received", "serialise"]
+__all__ = ["Backoff", "BatchHandler", "Bus", "ConsumerLoop", "Received", "headers", "serialise"]
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,26 @@ class Received:
 BatchHandler = Callable[[Sequence[Received]], Awaitable[None]]
 
 
-def serialise(event: AnyEvent) -> tuple[str, bytes, list[tuple[str, bytes]]]:
-    """The key, value and headers an event travels with."""
-    headers = [
-        ("kind", event.kind.encode()),
-        ("schema_version", str(event.schema_version).encode()),
+#: Each event kind's schema version, so headers can be made from the kind alone (the outbox
+#: keeps only the kind beside the payload).
+_SCHEMA_VERSIONS = {
+    model.model_fields["kind"].default: str(model.model_fields["schema_version"].default)
+    for model in event_types()
+}
+
+
+def headers(kind: str) -> list[tuple[str, bytes]]:
+    """The headers every event travels with: its kind, schema version and content type."""
+    return [
+        ("kind", kind.encode()),
+        ("schema_version", _SCHEMA_VERSIONS[kind].encode()),
         ("content-type", b"application/json"),
     ]
-    return event_key(event), event.model_dump_json().encode(), headers
+
+
+def serialise(event: AnyEvent) -> tuple[str, bytes, list[tuple[str, bytes]]]:
+    """The key, value and headers an event travels with."""
+    return event_key(event), event.model_dump_json().encode(), headers(event.kind)
 
 
 class Backoff:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.topics import AnyEvent, event_key, topic_of
 from services.core import tables
-from services.core.bus import TRANSIENT, Backoff, Bus
+from services.core.bus import TRANSIENT, Backoff, Bus, headers
 from services.core.clock import Clock
 from services.core.store import Store, insert_ignore
 
@@ -158,7 +158,7 @@ class Relay:
                     row.topic,
                     row.key,
                     row.payload.encode(),
-                    [("kind", row.kind.encode()), ("content-type", b"application/json")],
+                    headers(row.kind),
                 )
                 for row in rows
             ]

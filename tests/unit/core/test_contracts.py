@@ -97,3 +97,18 @@ def test_committed_schema_documents_are_current() -> None:
         path = GENERATED_DIR / name
         assert path.exists(), f"{name} is missing: run scripts/gen-schemas"
         assert path.read_text(encoding="utf-8") == text, f"{name} is stale: run scripts/gen-schemas"
+
+
+def test_every_event_kind_travels_with_kind_version_and_content_type() -> None:
+    from schemas.topics import event_types
+    from services.core.bus import headers, serialise
+
+    for model in event_types():
+        kind = model.model_fields["kind"].default
+        assert dict(headers(kind)) == {
+            "kind": kind.encode(),
+            "schema_version": b"1",
+            "content-type": b"application/json",
+        }
+    # The outbox relay and a direct publish send the same headers.
+    assert serialise(signal())[2] == headers("warning.signal")
