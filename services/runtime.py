@@ -84,6 +84,13 @@ class Runtime:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     components: dict[str, Component] = field(default_factory=dict)
 
+    async def consumer_lag(self) -> int | None:
+        """Records the consumers of every service have still to handle; ``None`` while one of
+        them has no partitions (starting or rebalancing)."""
+        lags = [await loop.lag() for c in self.components.values() for loop in c.loops]
+        known = [lag for lag in lags if lag is not None]
+        return sum(known) if len(known) == len(lags) else None
+
     async def run(self, stop: asyncio.Event) -> None:
         """Start everything, run until ``stop`` is set, then stop everything cleanly."""
         unknown = self.services - ALL_SERVICES

@@ -204,6 +204,8 @@ class ConsumerLoop:
         self._handler = handler
         self._max_batch = max_batch
         self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._in_hand = 0
         self.started = asyncio.Event()
 
     def stop(self) -> None:
@@ -230,15 +232,31 @@ class ConsumerLoop:
             except KafkaError as exc:
                 log.warning("consumer %s cannot reach Kafka yet (%s); retrying", self.group, exc)
                 await backoff.wait()
+        self._consumer = consumer
         self.started.set()
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
+                self._in_hand = sum(len(records) for records in batches.values())
                 for partition, records in batches.items():
                     await self._process(records)
                     await self._commit(consumer, partition, records[-1].offset + 1)
+                    self._in_hand -= len(records)
         finally:
+            self._consumer = None
             await consumer.stop()
+
+    async def lag(self) -> int | None:
+        """Records on this loop's partitions not yet handled and committed: the broker's end
+        offsets less what was taken, plus what is in hand. ``None`` while the loop has no
+        partitions (not started, or rebalancing), when the answer would be a guess."""
+        consumer = self._consumer
+        partitions = consumer.assignment() if consumer is not None else set()
+        if consumer is None or not partitions:
+            return None
+        ends = await consumer.end_offsets(list(partitions))
+        behind: list[int] = [max(0, end - await consumer.position(tp)) for tp, end in ends.items()]
+        return sum(behind) + self._in_hand
 
     async def _process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         received: list[Received] = []

@@ -122,6 +122,11 @@ class SeasonPlayer:
         self.clock = AcceleratedClock(self.playback.start - timedelta(minutes=1), speed=self.playback.speed)
 
     @property
+    def runtime(self) -> Runtime:
+        """The services, while the player is running."""
+        return self._part(self._runtime)
+
+    @property
     def url(self) -> str:
         """The console and API address."""
         return self.settings.public_url_effective
@@ -246,7 +251,7 @@ class SeasonPlayer:
 
     async def _upcoming(self) -> datetime | None:
         """The next thing due in the window: on the agenda, or a deadline the services keep."""
-        rules = self._part(self._runtime).components["rules"].handle
+        rules = self.runtime.components["rules"].handle
         found = [self.agenda.next_at(), await next_service_deadline(self._part(self._store))]
         if isinstance(rules, RulesService):
             found.append(next_deadline(rules.state))
@@ -266,14 +271,17 @@ class SeasonPlayer:
             self.clock.run_at(speed)
 
     async def _at_rest(self) -> bool:
-        """Nothing moved in the services and no person is answering for ``settle`` real seconds."""
+        """Nothing moved in the services, every consumer has caught up with its topics, and no
+        person is answering, for ``settle`` real seconds."""
         store, persons = self._part(self._store), self._part(self._persons)
+        runtime = self.runtime
         before = await activity(store)
-        if not before.at_rest or persons.in_flight:
+        if not before.at_rest or persons.in_flight or await runtime.consumer_lag() != 0:
             return False
         await asyncio.sleep(self.playback.settle)
         quiet = asyncio.get_running_loop().time() - persons.last_heard > self.playback.settle
-        return quiet and not persons.in_flight and before == await activity(store)
+        still = before == await activity(store) and await runtime.consumer_lag() == 0
+        return quiet and not persons.in_flight and still
 
     async def post(self, cue: Cue) -> None:
         """Send one cue to the ingest API; a refusal stops the playback (the season is valid)."""
