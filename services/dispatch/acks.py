@@ -8,6 +8,11 @@ person's escalation for the notice, and queues the ``sanfang.acks`` event. Becau
 locks the notice row first, an ack waits for a reminder being sent that very moment
 and vice versa: no reminder is ever sent after an ack was recorded.
 
+Acks that arrive while a transaction is being written wait for it and then go in the
+next one together (group commit): a burst of 3,183 acks costs a few dozen commits, not
+3,183, and a lone ack goes in at once. Each caller still gets its own answer — its
+outcome, or the :class:`UnknownNotice` / :class:`AckRefused` that concerns it alone.
+
 >>> async def demo(book: AckBook) -> None:  # doctest: +SKIP
 ...     outcome = await book.record("n-1", Channel.APP)
 ...     outcome = await book.on_behalf("n-1", officer="duty-wang", reason="电话确认已收到")
@@ -15,9 +20,12 @@ and vice versa: no reminder is ever sent after an ack was recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import new_id
@@ -29,7 +37,7 @@ from services.core.store import insert_ignore
 from services.dispatch import tables as dispatch_tables
 from services.dispatch.errors import AckRefused, UnknownNotice
 
-__all__ = ["AckBook", "AckOutcome", "apply_ack"]
+__all__ = ["AckBook", "AckOutcome", "apply_ack", "apply_acks"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,27 @@ class AckOutcome:
     counted: bool
 
 
-class AckBook:
-    """Records acknowledgements of notices."""
+@dataclass(frozen=True)
+class _Asked:
+    """One call of :meth:`AckBook.record`, waiting for the transaction that writes it."""
 
-    def __init__(self, outbox: Outbox, clock: Clock) -> None:
+    notice_id: str
+    channel: Channel
+    person_id: str | None
+    on_behalf_by: str | None
+    reason: str
+    answer: asyncio.Future[AckOutcome]
+
+
+class AckBook:
+    """Records acknowledgements of notices, a burst of them in one transaction."""
+
+    def __init__(self, outbox: Outbox, clock: Clock, *, max_batch: int = 500) -> None:
         self._outbox = outbox
         self._clock = clock
+        self._max_batch = max_batch
+        self._waiting: list[_Asked] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(
         self,
@@ -60,35 +83,83 @@ class AckBook:
     ) -> AckOutcome:
         """Acknowledge ``notice_id``; with ``person_id``, only if the notice is that person's.
 
-        Raises :class:`UnknownNotice` or :class:`AckRefused`.
+        Returns once the ack is committed. Raises :class:`UnknownNotice` or :class:`AckRefused`.
         """
+        answer: asyncio.Future[AckOutcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Asked(notice_id, channel, person_id, on_behalf_by, reason, answer))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting(), name="ack-writer")
+        # A caller that goes away (a dropped HTTP request) leaves its ack to be written.
+        return await asyncio.shield(answer)
+
+    async def _write_waiting(self) -> None:
+        """Write what waits, a batch a transaction, until nothing waits."""
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    answers = await self._write(batch)
+                except Exception as exc:  # noqa: BLE001 - each caller raises it: none was recorded
+                    answers = [exc] * len(batch)
+                for asked, answer in zip(batch, answers, strict=True):
+                    if asked.answer.done():
+                        continue
+                    if isinstance(answer, AckOutcome):
+                        asked.answer.set_result(answer)
+                    else:
+                        asked.answer.set_exception(answer)
+        finally:  # stopped while writing: whoever still waits hears it
+            for asked in self._waiting:
+                asked.answer.cancel()
+            self._waiting.clear()
+
+    async def _write(self, batch: Sequence[_Asked]) -> list[AckOutcome | Exception]:
+        answers: list[AckOutcome | Exception] = []
+        acks: list[Acknowledgement] = []
         async with self._outbox.transaction() as tx:
             n = tables.notices.c
-            query = select(n.person_id, n.response_id).where(n.notice_id == notice_id)
+            wanted = sorted({asked.notice_id for asked in batch})  # one lock order for every writer
+            query = (
+                select(n.notice_id, n.person_id, n.response_id)
+                .where(n.notice_id.in_(wanted))
+                .order_by(n.notice_id)
+            )
             if tx.dialect.name == "postgresql":
                 query = query.with_for_update()
-            row = (await tx.execute(query)).one_or_none()
-            if row is None:
-                raise UnknownNotice(notice_id)
-            if person_id is not None and person_id != row.person_id:
-                raise AckRefused(f"notice {notice_id} is not {person_id}'s")
-            # Taken after the lock: the moment the ack is recorded, not when it was asked for.
+            rows = {row.notice_id: row for row in (await tx.execute(query)).all()}
+            # Taken after the lock: the moment the acks are recorded, not when they were asked for.
             now = self._clock.now()
-            ack = Acknowledgement(
-                event_id=new_id(),
-                occurred_at=now,
-                causation_id=notice_id,
-                notice_id=notice_id,
-                person_id=row.person_id,
-                response_id=row.response_id,
-                channel=channel,
-                received_at=now,
-                on_behalf_by=on_behalf_by,
-                reason=reason,
-            )
-            counted = await apply_ack(tx, ack)
-            await self._outbox.add(tx, [ack])
-        return AckOutcome(ack.event_id, notice_id, row.person_id, counted)
+            for asked in batch:
+                row = rows.get(asked.notice_id)
+                if row is None:
+                    answers.append(UnknownNotice(asked.notice_id))
+                    continue
+                if asked.person_id is not None and asked.person_id != row.person_id:
+                    answers.append(AckRefused(f"notice {asked.notice_id} is not {asked.person_id}'s"))
+                    continue
+                ack = Acknowledgement(
+                    event_id=new_id(),
+                    occurred_at=now,
+                    causation_id=asked.notice_id,
+                    notice_id=asked.notice_id,
+                    person_id=row.person_id,
+                    response_id=row.response_id,
+                    channel=asked.channel,
+                    received_at=now,
+                    on_behalf_by=asked.on_behalf_by,
+                    reason=asked.reason,
+                )
+                acks.append(ack)
+                answers.append(AckOutcome(ack.event_id, asked.notice_id, row.person_id, counted=False))
+            counted = {
+                ack.event_id for ack, first in zip(acks, await apply_acks(tx, acks), strict=True) if first
+            }
+            await self._outbox.add(tx, acks)
+        return [
+            replace(answer, counted=answer.ack_id in counted) if isinstance(answer, AckOutcome) else answer
+            for answer in answers
+        ]
 
     async def on_behalf(self, notice_id: str, *, officer: str, reason: str) -> AckOutcome:
         """A duty officer acknowledges for the person (who said so on the phone, say).
@@ -105,41 +176,82 @@ class AckBook:
 
 
 async def apply_ack(tx: AsyncConnection, ack: Acknowledgement) -> bool:
-    """Apply ``ack`` in ``tx``: first ack of the notice counts; escalation stops. Idempotent by ack id."""
-    n = tables.notices.c
-    result = await tx.execute(
-        update(tables.notices)
-        .where(n.notice_id == ack.notice_id, n.acked_at.is_(None))
-        .values(acked_at=ack.received_at, ack_channel=ack.channel.value)
+    """Apply one ack in ``tx``; see :func:`apply_acks`."""
+    return (await apply_acks(tx, [ack]))[0]
+
+
+async def apply_acks(tx: AsyncConnection, acks: Sequence[Acknowledgement]) -> list[bool]:
+    """Apply ``acks`` in order in ``tx``, a few statements for the lot: the first ack of a
+    notice counts (marks it acknowledged), every ack is kept, and each acknowledged person's
+    escalation and unsent reminders stop. Idempotent by ack id: an ack applied before, or
+    twice in ``acks``, changes nothing and is not counted. Returns whether each counted."""
+    k, n = tables.acks.c, tables.notices.c
+    known = set(
+        (await tx.execute(select(k.ack_id).where(k.ack_id.in_({a.event_id for a in acks})))).scalars()
     )
-    counted = result.rowcount == 1
-    inserted = await tx.execute(
-        insert_ignore(tables.acks, tx.dialect.name)
-        .values(
-            ack_id=ack.event_id,
-            notice_id=ack.notice_id,
-            person_id=ack.person_id,
-            channel=ack.channel.value,
-            received_at=ack.received_at,
-            counted=counted,
-            on_behalf_by=ack.on_behalf_by,
-            reason=ack.reason,
+    fresh: list[Acknowledgement] = []
+    for ack in acks:
+        if ack.event_id not in known:
+            known.add(ack.event_id)
+            fresh.append(ack)
+    if not fresh:
+        return [False] * len(acks)
+    notice_ids = sorted({a.notice_id for a in fresh})  # one lock order for every writer
+    query = select(n.notice_id).where(n.notice_id.in_(notice_ids), n.acked_at.is_(None)).order_by(n.notice_id)
+    if tx.dialect.name == "postgresql":
+        query = query.with_for_update()
+    waiting = set((await tx.execute(query)).scalars())
+    firsts: set[str] = set()
+    for ack in fresh:
+        if ack.notice_id in waiting:
+            waiting.discard(ack.notice_id)
+            firsts.add(ack.event_id)
+    first_acks = [a for a in fresh if a.event_id in firsts]
+    if first_acks:
+        await tx.execute(
+            update(tables.notices)
+            .where(n.notice_id == bindparam("b_notice"), n.acked_at.is_(None))
+            .values(acked_at=bindparam("b_at"), ack_channel=bindparam("b_channel")),
+            [
+                {"b_notice": a.notice_id, "b_at": a.received_at, "b_channel": a.channel.value}
+                for a in first_acks
+            ],
         )
-        .returning(tables.acks.c.ack_id)
+    await tx.execute(
+        insert_ignore(tables.acks, tx.dialect.name),
+        [
+            {
+                "ack_id": a.event_id,
+                "notice_id": a.notice_id,
+                "person_id": a.person_id,
+                "channel": a.channel.value,
+                "received_at": a.received_at,
+                "counted": a.event_id in firsts,
+                "on_behalf_by": a.on_behalf_by,
+                "reason": a.reason,
+            }
+            for a in fresh
+        ],
     )
-    if inserted.first() is None:
-        return False  # this very ack was applied before
-    e = dispatch_tables.escalations.c
+    e, t = dispatch_tables.escalations.c, dispatch_tables.attempts.c
+    stopped_at: dict[str, datetime] = {}
+    for ack in fresh:
+        stopped_at.setdefault(ack.notice_id, ack.received_at)
     await tx.execute(
         update(dispatch_tables.escalations)
-        .where(e.notice_id == ack.notice_id, e.state == "waiting")
-        .values(state="stopped", updated_at=ack.received_at)
+        .where(e.notice_id == bindparam("b_notice"), e.state == "waiting")
+        .values(state="stopped", updated_at=bindparam("b_at")),
+        [{"b_notice": notice_id, "b_at": at} for notice_id, at in sorted(stopped_at.items())],
     )
-    a = dispatch_tables.attempts.c
     await tx.execute(
         update(dispatch_tables.attempts)
-        .where(a.notice_id == ack.notice_id, a.state == "pending", a.channel != Channel.APP.value)
+        .where(t.notice_id.in_(notice_ids), t.state == "pending", t.channel != Channel.APP.value)
         .values(state="cancelled", detail="acknowledged before it was sent")
     )
-    metrics.ACKS.labels(ack.channel.value, str(counted).lower()).inc()
+    for ack in fresh:
+        metrics.ACKS.labels(ack.channel.value, str(ack.event_id in firsts).lower()).inc()
+    counted: list[bool] = []
+    for ack in acks:
+        counted.append(ack.event_id in firsts)
+        firsts.discard(ack.event_id)  # the same ack twice in the list counts once
     return counted
