@@ -67,9 +67,13 @@ class WarningAccepted(Model):
 
 
 class AckIn(Model):
-    """A person acknowledges a notice (``POST /api/v1/acks``)."""
+    """A person acknowledges a notice (``POST /api/v1/acks``) with the ack token the app
+    was pushed with it (``AppNotice.ack_token``): the token names the person and the notice."""
 
     notice_id: str = Field(min_length=1, max_length=64)
+    token: str = Field(
+        min_length=1, max_length=400, description="the notice's ack_token, as pushed to the person's app"
+    )
     channel: Channel = Channel.APP
 
 

@@ -15,6 +15,7 @@ from schemas.responses import Level
 __all__ = [
     "MANUAL_RECIPIENTS_LIMIT",
     "Acknowledgement",
+    "AppNotice",
     "Channel",
     "Delivery",
     "DeliveryStatus",
@@ -72,6 +73,21 @@ class Notice(Event):
     text: str = Field(max_length=2000)
     ack_by: AwareDatetime | None = Field(default=None, description="None when no ack is asked")
     directory_version: str
+
+
+class AppNotice(Notice):
+    """What the "一键通" app receives over MQTT (``{root}/notices/{person_id}``): the notice,
+    with the token and link by which its person acknowledges it.
+
+    The app sends ``ack_token`` with its ack (``POST /api/v1/acks``); ``ack_url`` is the ack
+    link of the notice's text. Both are None when the notice asks no ack (``ack_by`` None),
+    and in pushes written before they existed.
+    No bus event: it travels only on the person's own topic (``sanfang.notices`` carries the
+    plain :class:`Notice`).
+    """
+
+    ack_token: str | None = Field(default=None, description="the person's ack token; None: no ack asked")
+    ack_url: str | None = Field(default=None, description="the person's ack link; None: no ack asked")
 
 
 class DeliveryStatus(StrEnum):

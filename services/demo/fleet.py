@@ -1,4 +1,5 @@
-"""Simulated "一键通" apps: receive notices over MQTT and acknowledge over the HTTP API.
+"""Simulated "一键通" apps: receive notices over MQTT (each an ``AppNotice``) and acknowledge
+over the HTTP API with the notice's ack token.
 
 Each simulated person answers after a delay drawn from a seeded generator: most within
 seconds, some late, a few never, so the board fills the way it would on a real day.
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiomqtt
 import httpx
+
+from schemas.notices import AppNotice
 
 __all__ = ["AppFleet"]
 
@@ -48,10 +50,11 @@ class AppFleet:
             limit = asyncio.Semaphore(20)
             acks: set[asyncio.Task[None]] = set()
 
-            async def acknowledge(notice_id: str, delay: float) -> None:
+            async def acknowledge(notice_id: str, token: str, delay: float) -> None:
                 await asyncio.sleep(delay / self.speed)
+                body = {"notice_id": notice_id, "token": token, "channel": "app"}
                 async with limit:
-                    answer = await http.post("/api/v1/acks", json={"notice_id": notice_id, "channel": "app"})
+                    answer = await http.post("/api/v1/acks", json=body)
                 if answer.status_code == 202:
                     self.acknowledged.add(notice_id)
 
@@ -61,16 +64,16 @@ class AppFleet:
                         # Kept by the broker from an earlier run (notices are published retained,
                         # so a phone that was off gets its last notice); not this run's.
                         continue
-                    notice = json.loads(bytes(message.payload))
-                    notice_id = notice["event_id"]
-                    if notice_id in self.received or notice.get("ack_by") is None:
-                        continue
+                    notice = AppNotice.model_validate_json(bytes(message.payload))
+                    notice_id, token = notice.event_id, notice.ack_token
+                    if notice_id in self.received or token is None:
+                        continue  # seen, or it asks no ack (and so carries no token)
                     self.received.add(notice_id)
                     draw = rng.random()
                     if draw < self.never:
                         continue
                     delay = rng.uniform(20, 60) if draw < self.never + self.late else rng.expovariate(1 / 4)
-                    task = asyncio.create_task(acknowledge(notice_id, delay))
+                    task = asyncio.create_task(acknowledge(notice_id, token, delay))
                     acks.add(task)
                     task.add_done_callback(acks.discard)
 

@@ -124,7 +124,7 @@ async def build(wiring: Wiring) -> Component:
         ack_minutes=s.ack_minutes,
         public_url=s.public_url_effective,
         mqtt_root=s.mqtt_topic_root,
-        sign=links.token,
+        links=links,
     )
     escalator = Escalator(wiring.outbox, wiring.clock, policy.escalation, lambda: dispatch.directory, links)
     parts = DispatchParts(
@@ -137,6 +137,8 @@ async def build(wiring: Wiring) -> Component:
         s.mqtt_port,
         s.mqtt_topic_root,
         book,
+        links,
+        wiring.clock,
         username=s.mqtt_username,
         password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
     )

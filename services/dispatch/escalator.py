@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.directory import Person, Role
 from schemas.envelope import derived_id
-from schemas.notices import Channel, Escalation, Notice, NoticeChange
+from schemas.notices import AppNotice, Channel, Escalation, NoticeChange
 from schemas.responses import Level
 from services.core import metrics, tables
 from services.core.clock import Clock
@@ -162,7 +162,7 @@ class Escalator:
 
 async def _manual_subjects(tx: AsyncConnection, notice_ids: list[str]) -> dict[str, str]:
     """The titles of manual notices (the notices table keeps no title; the app push of each,
-    in ``attempts``, is the notice itself), without the marks in front."""
+    in ``attempts``, is the notice itself as an ``AppNotice``), without the marks in front."""
     if not notice_ids:
         return {}
     a = dispatch_tables.attempts.c
@@ -171,7 +171,7 @@ async def _manual_subjects(tx: AsyncConnection, notice_ids: list[str]) -> dict[s
             a.notice_id.in_(notice_ids), a.channel == Channel.APP.value, a.step == 0
         )
     )
-    return {row.notice_id: manual_subject(Notice.model_validate_json(row.body).title) for row in rows}
+    return {row.notice_id: manual_subject(AppNotice.model_validate_json(row.body).title) for row in rows}
 
 
 class _Moves:

@@ -1,6 +1,8 @@
 """Dispatch's HTTP edge: app acks, the ack link page, and the gateway's callbacks.
 
-- ``POST /api/v1/acks`` — the app acknowledges a notice;
+- ``POST /api/v1/acks`` — the app acknowledges a notice, with the ack token it was pushed
+  with the notice (``AppNotice.ack_token``); a forged or expired token, or one of another
+  notice, gets 403, so nobody acknowledges for someone else by knowing a notice id;
 - ``GET /ack/{notice_id}?t=…`` — the link in a notice: a confirmation page that changes
   nothing (mail and link scanners follow GETs); ``POST`` to the same address acknowledges.
   Forged, expired and other persons' tokens get 403. ``Referrer-Policy: no-referrer``
@@ -56,13 +58,31 @@ def ack_router(
     """Routes through which persons acknowledge and the gateway calls back."""
     router = APIRouter(tags=["acknowledgements"])
 
-    @router.post("/api/v1/acks", status_code=202, response_model=AckAccepted)
+    @router.post(
+        "/api/v1/acks",
+        status_code=202,
+        response_model=AckAccepted,
+        responses={
+            403: {"description": "the token is forged, damaged, expired, or not this notice's person's"},
+            404: {"description": "no such notice"},
+            422: {"description": "invalid body, such as one without a token"},
+        },
+    )
     async def acknowledge(body: AckIn) -> Any:
-        """Acknowledge a notice. The first ack of a notice counts; repeats are kept, not counted."""
+        """Acknowledge a notice with its person's ack token (``ack_token`` of the notice pushed
+        to the app). The first ack of a notice counts; repeats are kept, not counted."""
         try:
-            outcome = await book.record(body.notice_id, body.channel)
+            claimed = links.verify(body.token, clock.now())
+        except TokenRefused as exc:
+            return error_response(403, "token_refused", str(exc))
+        if claimed.notice_id != body.notice_id:
+            return error_response(403, "token_refused", "the token is not for this notice")
+        try:
+            outcome = await book.record(body.notice_id, body.channel, person_id=claimed.person_id)
         except UnknownNotice:
             return error_response(404, "unknown_notice", f"no notice {body.notice_id!r}")
+        except AckRefused:
+            return error_response(403, "token_refused", "the token is not this notice's person's")
         return AckAccepted(ack_id=outcome.ack_id, notice_id=outcome.notice_id, person_id=outcome.person_id)
 
     def claim(notice_id: str, token: str) -> str | HTMLResponse:

@@ -1,14 +1,16 @@
 """App push over MQTT: the transport of the "一键通" app.
 
 Each notice is published with QoS 1 on ``{root}/notices/{person_id}``, *retained*, with
-an MQTT 5 message expiry. The broker's PUBACK is what "delivered to the push broker"
-means here. Retaining does two things: a phone that (re)connects gets its latest notice,
-and after a crash dispatch can ask the broker whether a publish left in doubt got
-through (``already_sent``): it subscribes to those persons' topics and reads the
-retained notices back, behind a marker message that tells it the broker has sent all of
-them (the broker delivers to one client in order).
+an MQTT 5 message expiry, as an :class:`~schemas.notices.AppNotice`: the notice with the
+person's ack token and link, so the broker's ACL must let only that person read the topic
+(docs/dispatch.md). The broker's PUBACK is what "delivered to the push broker" means
+here. Retaining does two things: a phone that (re)connects gets its latest notice, and
+after a crash dispatch can ask the broker whether a publish left in doubt got through
+(``already_sent``): it subscribes to those persons' topics and reads the retained
+notices back, behind a marker message that tells it the broker has sent all of them (the
+broker delivers to one client in order), and compares their ``event_id``.
 
->>> async def demo(notice: Notice) -> None:  # doctest: +SKIP
+>>> async def demo(notice: AppNotice) -> None:  # doctest: +SKIP
 ...     async with MqttPush("127.0.0.1", 1883, root="sanfang") as push:
 ...         outcomes = await push.send([push.outgoing("ref-1", notice)])
 """
@@ -29,7 +31,7 @@ from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from schemas.notices import Channel, Notice
+from schemas.notices import AppNotice, Channel
 from services.dispatch.channels.base import Outcome, Outgoing
 from services.dispatch.errors import PushError
 
@@ -115,7 +117,7 @@ class MqttPush:
         except aiomqtt.MqttError as error:
             log.warning("MQTT disconnect was not clean: %s", error)
 
-    def outgoing(self, ref: str, notice: Notice) -> Outgoing:
+    def outgoing(self, ref: str, notice: AppNotice) -> Outgoing:
         """The message that pushes ``notice`` to its person's app."""
         return Outgoing(
             ref, notice.event_id, notice_topic(self.root, notice.person_id), notice.model_dump_json()

@@ -5,7 +5,8 @@ One consumer group (``dispatch``) over three topics, each step idempotent:
 - from ``sanfang.responses``: in one transaction, one notice per person per change (rows
   and ``sanfang.notices`` events), one ``pending`` app-push attempt per notice, and the
   notice's escalation deadline (an older notice of the same response for the same person
-  stops escalating: the new one supersedes it). The app courier then publishes.
+  stops escalating: the new one supersedes it). The app courier then publishes the
+  :func:`app_notice` (the notice with its person's ack token and link).
 - from ``sanfang.commands`` (only ``ManualNoticeRequested``; the rules' commands are
   skipped): a duty officer's manual notice, written the same way, one notice per recipient.
 - from ``sanfang.acks``: acks published by other services are applied like local ones
@@ -23,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import derived_id
-from schemas.notices import Acknowledgement, Channel, ManualNoticeRequested, Notice, NoticeChange
+from schemas.notices import Acknowledgement, AppNotice, Channel, ManualNoticeRequested, Notice, NoticeChange
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged
 from schemas.topics import Topic
 from services.core import metrics, tables
@@ -33,16 +34,17 @@ from services.core.idempotency import claim
 from services.core.outbox import Outbox
 from services.core.store import insert_ignore
 from services.dispatch import tables as dispatch_tables
-from services.dispatch.acks import apply_ack
+from services.dispatch.acks import apply_acks
 from services.dispatch.directory_store import current_version, load_directory
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.ladder import Ladder
 from services.dispatch.domain.manual import build_manual_notices
-from services.dispatch.domain.notices import LinkSigner, build_notices
+from services.dispatch.domain.notices import build_notices
 from services.dispatch.domain.targeting import TargetingPolicy
+from services.dispatch.links import AckLinks
 from services.dispatch.push import notice_topic
 
-__all__ = ["Dispatch", "app_ref"]
+__all__ = ["Dispatch", "app_notice", "app_ref"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,18 @@ _CHUNK = 1000
 def app_ref(notice_id: str, person_id: str) -> str:
     """The ref of a notice's app push: one per notice, whatever happens."""
     return derived_id("attempt", notice_id, "0", Channel.APP.value, person_id)
+
+
+def app_notice(notice: Notice, links: AckLinks) -> AppNotice:
+    """What the app is pushed of ``notice``: the notice with its person's ack token and link
+    (both None when it asks no ack)."""
+    if notice.ack_by is None:
+        return AppNotice(**dict(notice), ack_token=None, ack_url=None)
+    return AppNotice(
+        **dict(notice),
+        ack_token=links.token(notice.person_id, notice.event_id, notice.ack_by),
+        ack_url=links.url(notice.person_id, notice.event_id, notice.ack_by),
+    )
 
 
 class Dispatch:
@@ -70,7 +84,7 @@ class Dispatch:
         ack_minutes: int,
         public_url: str,
         mqtt_root: str,
-        sign: LinkSigner | None = None,
+        links: AckLinks,
         on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._outbox = outbox
@@ -82,7 +96,7 @@ class Dispatch:
         self._ack_minutes = ack_minutes
         self._public_url = public_url
         self._root = mqtt_root
-        self._sign = sign
+        self._links = links
         self.on_queued = on_queued
 
     def consumer(self, bus: Bus) -> ConsumerLoop:
@@ -123,7 +137,7 @@ class Dispatch:
                 public_url=self._public_url,
                 hazard_text=change.explanation.summary,
                 previously_notified=await _told_before(tx, change.response_id),
-                sign=self._sign,
+                sign=self._links.token,
             )
             metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
             log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
@@ -141,7 +155,7 @@ class Dispatch:
                 self.directory,
                 ack_minutes=self._ack_minutes,
                 public_url=self._public_url,
-                sign=self._sign,
+                sign=self._links.token,
             )
             metrics.NOTICES.labels(NoticeChange.MANUAL.value).inc(len(notices))
             log.info(
@@ -215,7 +229,7 @@ class Dispatch:
             channel=Channel.APP.value,
             action="notice",
             address=notice_topic(self._root, notice.person_id),
-            body=notice.model_dump_json(),
+            body=app_notice(notice, self._links).model_dump_json(),
             step=0,
             now=now,
         )
@@ -226,8 +240,7 @@ class Dispatch:
         if not acks:
             return
         async with self._outbox.transaction() as tx:
-            for ack in await claim(tx, "dispatch-acks", acks, self._clock.now()):
-                await apply_ack(tx, ack)
+            await apply_acks(tx, await claim(tx, "dispatch-acks", acks, self._clock.now()))
 
 
 async def _told_before(tx: AsyncConnection, response_id: str) -> list[str]:

@@ -5,8 +5,10 @@ that does nothing, served the same way and driven by the same client in the same
     .venv/bin/python -m tests.bench.bench_acks_sse [--acks 2000] [--concurrency 32]
 
 Sanfang runs whole (embedded broker, SQLite, Mosquitto on 127.0.0.1:1883); a typhoon blue
-signal notifies all 3,183 persons, then ``--acks`` of them acknowledge at once. Also
-reported: how long until the board (SSE) showed every one of them acknowledged.
+signal notifies all 3,183 persons, then ``--acks`` of them acknowledge at once, each with
+the ack token their app was pushed (read from dispatch's stored pushes); the bare endpoint
+gets the same bodies. Also reported: how long until the board (SSE) showed every one of
+them acknowledged.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from services.core.broker import free_port
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime
 from tests.bench.report import Figure, report
+from tests.integration.helpers import app_tokens
 
 PASSWORD = "Typhoon-Watch-2024!"
 
@@ -56,7 +59,7 @@ async def _fire(
     return len(bodies) / (time.perf_counter() - started)
 
 
-async def _baseline(count: int, concurrency: int) -> float:
+async def _baseline(bodies: list[dict[str, Any]], concurrency: int) -> float:
     """Requests per second of a FastAPI endpoint that does nothing, under uvicorn like Sanfang."""
     app = FastAPI()
 
@@ -75,8 +78,8 @@ async def _baseline(count: int, concurrency: int) -> float:
         await asyncio.sleep(0.05)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            await _fire(client, "/noop", [{"notice_id": "x"}] * 200, concurrency)  # warm-up
-            return await _fire(client, "/noop", [{"notice_id": str(i)} for i in range(count)], concurrency)
+            await _fire(client, "/noop", bodies[:200], concurrency)  # warm-up
+            return await _fire(client, "/noop", bodies, concurrency)
     finally:
         server.should_exit = True
         await task
@@ -143,6 +146,10 @@ async def _measure(runtime: Runtime, settings: Settings, acks: int, concurrency:
             )
             pending += [p["notice_id"] for p in page.json()]
         chosen = pending[:acks]
+        tokens = await app_tokens(settings.database_url_effective, chosen)
+        bodies: list[dict[str, Any]] = [
+            {"notice_id": n, "token": tokens[n], "channel": "app"} for n in chosen
+        ]
 
         frames: list[tuple[float, int]] = []
 
@@ -157,16 +164,14 @@ async def _measure(runtime: Runtime, settings: Settings, acks: int, concurrency:
         while not frames:  # noqa: ASYNC110 - polls what the listener task collected
             await asyncio.sleep(0.05)
         started = time.perf_counter()
-        rate = await _fire(
-            http, "/api/v1/acks", [{"notice_id": n, "channel": "app"} for n in chosen], concurrency
-        )
+        rate = await _fire(http, "/api/v1/acks", bodies, concurrency)
         while frames[-1][1] < len(chosen):
             await asyncio.sleep(0.05)
             if time.perf_counter() - started > 300:
                 raise RuntimeError(f"the board shows {frames[-1][1]} of {len(chosen)} acks after 300 s")
         all_on_board = frames[-1][0] - started
         listener.cancel()
-    baseline = await _baseline(len(chosen), concurrency)
+    baseline = await _baseline(bodies, concurrency)
     report(
         "acks_sse",
         Figure("acks accepted by POST /api/v1/acks, board SSE open", rate, "acks/s", True),

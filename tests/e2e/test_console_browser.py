@@ -12,7 +12,7 @@ import pytest
 from services.core.broker import EmbeddedBroker
 from tests.integration.console.conftest import PASSWORD
 from tests.integration.console.stack import add_officer, notice_ids, propose_songgang
-from tests.integration.helpers import running
+from tests.integration.helpers import app_tokens, running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -60,9 +60,11 @@ async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
 
         officer_headers = await _bearer(sanfang)
         ids = await notice_ids(sanfang, response_id, officer_headers, at_least=3)
+        tokens = await app_tokens(settings.database_url_effective, ids[:3])  # what their apps were pushed
         seen = [int(await page.inner_text("#t-acknowledged"))]
         for notice_id in ids[:3]:
-            answer = await sanfang.http.post("/api/v1/acks", json={"notice_id": notice_id, "channel": "app"})
+            body = {"notice_id": notice_id, "token": tokens[notice_id], "channel": "app"}
+            answer = await sanfang.http.post("/api/v1/acks", json=body)
             assert answer.status_code == 202
             await until_above(page, "t-acknowledged", seen[-1])
             seen.append(int(await page.inner_text("#t-acknowledged")))

@@ -1,4 +1,5 @@
-"""Helpers of the integration tests: run Sanfang in the test's loop, watch MQTT, wait."""
+"""Helpers of the integration tests: run Sanfang in the test's loop, watch MQTT, read the
+ack tokens the apps were pushed, wait."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import aiomqtt
 import httpx
+from sqlalchemy import select
 
+from schemas.notices import AppNotice, Channel
 from services.core.clock import Clock, SystemClock
 from services.core.settings import Settings
+from services.core.store import Store
+from services.dispatch import tables as dispatch_tables
 from services.runtime import ALL_SERVICES, Runtime
 
 
@@ -89,6 +94,24 @@ class NoticeWatcher:
     def duplicates(self) -> int:
         """How many notices arrived more than once."""
         return sum(count - 1 for count in self.arrivals.values())
+
+    def token(self, notice_id: str) -> str:
+        """The ack token the notice's app was pushed with it."""
+        token = self.notices[notice_id]["ack_token"]
+        assert isinstance(token, str), f"notice {notice_id} came without an ack token"
+        return token
+
+
+async def app_tokens(database_url: str, notice_ids: Iterable[str]) -> dict[str, str]:
+    """The ack token of each notice that asks an ack, from its app push as dispatch stored it
+    (``dispatch_attempts``, channel ``app``): what the person's app was sent."""
+    a = dispatch_tables.attempts.c
+    query = select(a.notice_id, a.body).where(
+        a.notice_id.in_(list(notice_ids)), a.channel == Channel.APP.value, a.step == 0
+    )
+    async with Store(database_url) as store, store.read() as conn:
+        pushed = {row.notice_id: AppNotice.model_validate_json(row.body) for row in await conn.execute(query)}
+    return {notice_id: n.ack_token for notice_id, n in pushed.items() if n.ack_token is not None}
 
 
 async def wait_until(

@@ -1,8 +1,9 @@
-"""The responsible persons of the live season: their "一键通" apps take each notice over MQTT,
-and each person answers at a simulated time drawn for that notice — most within minutes in
-the app, some late by SMS reply or a keypress on the voice call the escalation placed, a few
-never. The draw is seeded by the notice id, so a replay of the season answers the same way
-whatever order the notices arrive in.
+"""The responsible persons of the live season: their "一键通" apps take each notice over MQTT
+(an ``AppNotice``, whose ack token the app sends back with its ack), and each person
+answers at a simulated time drawn for that notice — most within minutes in the app, some
+late by SMS reply or a keypress on the voice call the escalation placed, a few never. The
+draw is seeded by the notice id, so a replay of the season answers the same way whatever
+order the notices arrive in.
 
 >>> async def demo(persons: LivePersons) -> None:  # doctest: +SKIP
 ...     async with persons.listening():
@@ -19,14 +20,14 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 import aiomqtt
 import httpx
 
 from schemas.envelope import derived_id
-from schemas.notices import Channel
+from schemas.notices import AppNotice, Channel
 from services.core.settings import Settings
 from services.demo.live.agenda import Agenda
 from services.demo.season.people import Behaviour, ack_channel, ack_delay
@@ -103,13 +104,13 @@ class LivePersons:
             self.last_heard = loop.time()
             if message.retain:
                 continue  # kept by the broker from an earlier run: not a notice of this season
-            self.take(json.loads(bytes(message.payload)))
+            self.take(AppNotice.model_validate_json(bytes(message.payload)))
 
-    def take(self, notice: dict[str, object]) -> None:
+    def take(self, notice: AppNotice) -> None:
         """Put the person's answer to ``notice`` (the MQTT payload) on the agenda."""
-        notice_id, person_id = str(notice["event_id"]), str(notice["person_id"])
-        if notice_id in self._seen or notice.get("ack_by") is None:
-            return
+        notice_id, person_id, token = notice.event_id, notice.person_id, notice.ack_token
+        if notice_id in self._seen or token is None:
+            return  # seen, or it asks no ack (and so carries no token)
         self._seen.add(notice_id)
         self.tally.received += 1
         rng = random.Random(f"{self.seed}:{notice_id}")  # noqa: S311 - a reproducible simulation
@@ -119,35 +120,40 @@ class LivePersons:
             return
         channel = ack_channel(delay, rng)
         over_mqtt = rng.random() < 0.5
-        sent = datetime.fromisoformat(str(notice["occurred_at"]))
-        action = partial(self._answer, notice_id, person_id, channel, over_mqtt)
-        self.agenda.add(sent + timedelta(seconds=delay), action)
+        action = partial(self._answer, notice_id, person_id, token, channel, over_mqtt)
+        self.agenda.add(notice.occurred + timedelta(seconds=delay), action)
 
-    async def _answer(self, notice_id: str, person_id: str, channel: Channel, over_mqtt: bool) -> None:
-        task = asyncio.create_task(self._send(notice_id, person_id, channel, over_mqtt))
+    async def _answer(
+        self, notice_id: str, person_id: str, token: str, channel: Channel, over_mqtt: bool
+    ) -> None:
+        task = asyncio.create_task(self._send(notice_id, person_id, token, channel, over_mqtt))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _send(self, notice_id: str, person_id: str, channel: Channel, over_mqtt: bool) -> None:
+    async def _send(
+        self, notice_id: str, person_id: str, token: str, channel: Channel, over_mqtt: bool
+    ) -> None:
         try:
             if channel is Channel.VOICE and await self._keypress(notice_id, person_id):
                 self.tally.acked["voice"] += 1
             elif channel in (Channel.VOICE, Channel.SMS, Channel.LINK) and await self._reply(person_id):
                 self.tally.acked["sms"] += 1
             else:
-                await self._app(notice_id, person_id, over_mqtt)
+                await self._app(notice_id, person_id, token, over_mqtt)
                 self.tally.acked["app"] += 1
         except (httpx.HTTPError, aiomqtt.MqttError) as exc:
             self.tally.refused += 1
             log.warning("the simulated ack of %s failed: %s", notice_id, exc)
 
-    async def _app(self, notice_id: str, person_id: str, over_mqtt: bool) -> None:
-        """The app acknowledges: over MQTT (the app's own path) or ``POST /api/v1/acks``."""
+    async def _app(self, notice_id: str, person_id: str, token: str, over_mqtt: bool) -> None:
+        """The app acknowledges with the notice's ack token: over MQTT (the app's own path)
+        or ``POST /api/v1/acks``."""
+        body = {"notice_id": notice_id, "token": token}
         if over_mqtt and self._client is not None:
-            payload = json.dumps({"notice_id": notice_id})
+            payload = json.dumps(body)
             await self._client.publish(ack_topic(self.settings.mqtt_topic_root, person_id), payload, qos=1)
             return
-        answer = await self.api.post("/api/v1/acks", json={"notice_id": notice_id, "channel": "app"})
+        answer = await self.api.post("/api/v1/acks", json={**body, "channel": "app"})
         if answer.status_code != 202:
             self.tally.refused += 1
 

@@ -14,7 +14,7 @@ import pytest
 from services.core.broker import EmbeddedBroker
 from tests.integration.console.conftest import PASSWORD
 from tests.integration.console.stack import add_officer, notice_ids, propose_songgang
-from tests.integration.helpers import running, wait_until
+from tests.integration.helpers import app_tokens, running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,6 +36,7 @@ async def test_confirm_then_the_stream_shows_every_ack(broker: EmbeddedBroker, s
         )
         assert confirmed.status_code == 202, confirmed.text
         ids = await notice_ids(sanfang, response_id, officer, at_least=3)
+        tokens = await app_tokens(settings.database_url_effective, ids[:2])
 
         boards: list[tuple[float, dict[str, Any]]] = []
 
@@ -56,8 +57,8 @@ async def test_confirm_then_the_stream_shows_every_ack(broker: EmbeddedBroker, s
             for notice_id in ids[:2]:
                 sent = time.perf_counter()
                 answer = await sanfang.http.post(
-                    "/api/v1/acks", json={"notice_id": notice_id}
-                )  # no officer login
+                    "/api/v1/acks", json={"notice_id": notice_id, "token": tokens[notice_id]}
+                )  # no officer login: the person's token from the push
                 assert answer.status_code == 202
                 target = acked_before + len(lags) + 1
                 await wait_until(

@@ -73,8 +73,10 @@ async def test_a_manual_notice_reaches_exactly_the_chosen_persons_once_and_count
 
             # One ack from the app, one through the link in the notice; a repeat counts once.
             app_notice = manual_notice_id(request_id, LEADERS[0])
+            assert notices[app_notice]["ack_token"]
             for _ in range(2):
-                acked = await sanfang.http.post("/api/v1/acks", json={"notice_id": app_notice})
+                body = {"notice_id": app_notice, "token": watcher.token(app_notice)}
+                acked = await sanfang.http.post("/api/v1/acks", json=body)
                 assert acked.status_code == 202
             link_notice = manual_notice_id(request_id, CHOSEN)
             token = re.search(rf"/ack/{link_notice}\?t=(\S+)", str(notices[link_notice]["text"]))

@@ -1,7 +1,8 @@
 """An activation for three streets, through the real broker, Mosquitto and the sandbox
 gateway: exactly the targeted persons get one notice each, and an ack by each channel
 (app over HTTP and MQTT, link, SMS reply, voice keypress, duty officer) counts once
-and stops that person's escalation."""
+and stops that person's escalation; an app ack over MQTT on another person's topic, or
+with a token not its person's for that notice, is refused."""
 
 from __future__ import annotations
 
@@ -94,15 +95,27 @@ async def test_three_streets_reach_the_targeted_persons_once_and_each_ack_channe
             assert all(n["directory_version"] == directory.version for n in notice.values())
             a, b, c, d, e, f = sorted(told)[:6]
 
-            # The app, over HTTP and over MQTT (a person can only ack on their own topic).
-            answer = await sanfang.http.post("/api/v1/acks", json={"notice_id": notice[a]["event_id"]})
+            # The app, over HTTP with the token it was pushed, and over MQTT (a person can only
+            # ack on their own topic; a token, when sent, must be theirs for that notice).
+            ids = {p: str(n["event_id"]) for p, n in notice.items()}
+            assert all(n["ack_url"] and str(n["ack_url"]) in str(n["text"]) for n in notice.values())
+            own = {"notice_id": ids[a], "token": watcher.token(ids[a])}
+            answer = await sanfang.http.post("/api/v1/acks", json=own)
             assert answer.status_code == 202
+            forged = f"{watcher.token(ids[d]).split('.')[0]}.{watcher.token(ids[c]).split('.')[1]}"
             root = settings.mqtt_topic_root
             async with aiomqtt.Client(settings.mqtt_host, settings.mqtt_port) as app:
-                await app.publish(f"{root}/acks/{b}", json.dumps({"notice_id": notice[c]["event_id"]}), qos=1)
-                await app.publish(f"{root}/acks/{b}", json.dumps({"notice_id": notice[b]["event_id"]}), qos=1)
-            await wait_until(lambda: acked(url, notice[b]["event_id"]), what="the MQTT ack")
-            assert not await acked(url, notice[c]["event_id"])
+                for person, body in (
+                    (b, {"notice_id": ids[c]}),  # another person's notice on b's topic
+                    (b, {"notice_id": ids[c], "token": watcher.token(ids[c])}),  # ... with its token
+                    (d, {"notice_id": ids[d], "token": forged}),
+                    (d, {"notice_id": ids[d], "token": watcher.token(ids[e])}),  # another notice's
+                    (b, {"notice_id": ids[b], "token": watcher.token(ids[b])}),
+                ):
+                    await app.publish(f"{root}/acks/{person}", json.dumps(body), qos=1)
+            await wait_until(lambda: acked(url, ids[b]), what="the MQTT ack")
+            assert not await acked(url, ids[c])
+            assert not await acked(url, ids[d])
 
             # The link: GET shows a page and changes nothing; POST acknowledges.
             link = re.search(r"https?://\S+/ack/\S+", str(notice[c]["text"]))

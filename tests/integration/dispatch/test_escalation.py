@@ -180,7 +180,8 @@ async def test_an_ack_racing_a_call_never_lets_a_call_through_after_it(
 
             async def ack_later(notice_id: str) -> None:
                 await asyncio.sleep(rng.uniform(0.5, 2.5))
-                answer = await sanfang.http.post("/api/v1/acks", json={"notice_id": notice_id})
+                body = {"notice_id": notice_id, "token": watcher.token(notice_id)}
+                answer = await sanfang.http.post("/api/v1/acks", json=body)
                 assert answer.status_code == 202
 
             await asyncio.gather(*(ack_later(str(n["event_id"])) for n in notices))

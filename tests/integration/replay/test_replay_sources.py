@@ -12,15 +12,16 @@ from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.store import Store
 from services.replay.run import replay
-from tests.integration.helpers import running, wait_until
+from tests.integration.helpers import app_tokens, running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PERSONS = 3183
 ACKED = 40
-ISSUED = datetime(2024, 6, 1, 0, 0, tzinfo=UTC)
+# Issued now: the ack tokens the apps are pushed expire SANFANG_ACK_LINK_HOURS after the deadline.
+ISSUED = datetime.now(UTC).replace(microsecond=0)
 TYPHOON_BLUE = {
-    "id": "44030041600000_20240601080000",
+    "id": f"44030041600000_{ISSUED.strftime('%Y%m%d%H%M%S')}",
     "hazard": "typhoon",
     "colour": "blue",
     "issued_at": ISSUED.isoformat(),
@@ -50,10 +51,11 @@ async def test_store_and_kafka_replays_agree_and_the_metrics_are_what_happened(
                 notice_ids = list(
                     (await conn.execute(select(tables.notices.c.notice_id).limit(ACKED))).scalars()
                 )
+            # Each with the ack token its person's app was pushed (as dispatch stored the push).
+            tokens = await app_tokens(settings.database_url_effective, notice_ids)
             for notice_id in notice_ids:
-                answer = await sanfang.http.post(
-                    "/api/v1/acks", json={"notice_id": notice_id, "channel": "app"}
-                )
+                body = {"notice_id": notice_id, "token": tokens[notice_id], "channel": "app"}
+                answer = await sanfang.http.post("/api/v1/acks", json=body)
                 assert answer.status_code == 202, answer.text
 
             async def acked() -> bool:

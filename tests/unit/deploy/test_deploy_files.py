@@ -386,6 +386,20 @@ def test_rules_file_is_mounted_read_only_where_the_setting_points(
     assert mounts[0]["bind"]["create_host_path"] is False
 
 
+def test_apps_may_read_only_their_own_notices_and_ack_only_as_themselves() -> None:
+    # Notices carry the person's ack token: another app must not read them.
+    lines = [
+        line.split()
+        for line in (DEPLOY / "mosquitto" / "acl.template").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    patterns = [line[1:] for line in lines if line[0] == "pattern"]
+    assert patterns == [["read", "sanfang/notices/%u"], ["write", "sanfang/acks/%u"]]
+    user = lines.index(["user", "@SERVICES_USER@"])
+    assert ["topic", "readwrite", "sanfang/#"] in lines[user:]
+    assert not any(line[0] == "topic" for line in lines[:user]), "no topic is open to every user"
+
+
 def test_bind_mounted_files_exist(services: dict[str, dict[str, Any]]) -> None:
     sources = {
         v["source"]
@@ -393,8 +407,9 @@ def test_bind_mounted_files_exist(services: dict[str, dict[str, Any]]) -> None:
         for v in service.get("volumes", [])
         if isinstance(v, dict) and v["type"] == "bind"
     }
-    assert sources == {RULES_SOURCE, "./mosquitto/mosquitto.conf"}
+    assert sources == {RULES_SOURCE, "./mosquitto/mosquitto.conf", "./mosquitto/acl.template"}
     assert (DEPLOY / "mosquitto" / "mosquitto.conf").is_file()
+    assert (DEPLOY / "mosquitto" / "acl.template").is_file()
     if not (DEPLOY / RULES_SOURCE).is_file():
         pytest.skip("rules/default.yaml is not in the tree yet; compose refuses to start without it")
 
@@ -429,6 +444,11 @@ def test_mosquitto_refuses_anonymous_clients_and_persists(
 
     writer = services["mosquitto-passwd"]
     assert password_file in " ".join(writer["command"])
+    # The access list is written beside the password file, for the services' own user.
+    (acl_file,) = mosquitto_conf["acl_file"]
+    assert PurePosixPath(acl_file).parent == PurePosixPath(password_file).parent
+    assert f"> {acl_file}" in " ".join(writer["command"])
+    assert '"s/@SERVICES_USER@/$$MQTT_USERNAME/"' in " ".join(writer["command"])
     password = REQUIRED.fullmatch(_env(writer)["MQTT_PASSWORD"])
     assert password, "the password file is written from the services' own password"
     assert password["name"] == "SANFANG_MQTT_PASSWORD"

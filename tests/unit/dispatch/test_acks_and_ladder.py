@@ -1,4 +1,5 @@
-"""Ack-link tokens, the escalation ladder and the dispatch policy file, without IO."""
+"""Ack-link tokens and the app push that carries them, the escalation ladder and the dispatch
+policy file, without IO."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from schemas.notices import AppNotice, Notice, NoticeChange
 from schemas.responses import Level
 from services.core.errors import ConfigError
 from services.dispatch.domain.ladder import Action, Ladder, Step
@@ -15,7 +17,9 @@ from services.dispatch.domain.policy import DispatchPolicy
 from services.dispatch.domain.reminders import Reminder, plan_step
 from services.dispatch.domain.tokens import TokenRefused, sign_token, verify_token
 from services.dispatch.inbound import is_yes
+from services.dispatch.links import AckLinks
 from services.dispatch.policy_file import read_policy
+from services.dispatch.service import app_notice
 
 SECRET = b"s" * 32
 AT = datetime(2024, 5, 4, 8, tzinfo=UTC)
@@ -49,6 +53,34 @@ def test_another_deployments_secret_and_expiry_refuse() -> None:
         verify_token(b"t" * 32, token, AT - timedelta(hours=1))
     with pytest.raises(TokenRefused, match="expired"):
         verify_token(SECRET, token, AT + timedelta(seconds=1))
+
+
+def test_the_app_push_carries_the_persons_own_ack_token_and_link() -> None:
+    links = AckLinks(SECRET, "https://sanfang.example/", timedelta(hours=72))
+    notice = Notice(
+        event_id="n-1",
+        occurred_at=AT - timedelta(minutes=15),
+        response_id="r-1",
+        response_event_id="e-1",
+        person_id="P00001",
+        unit_id="U001",
+        change=NoticeChange.ACTIVATED,
+        level=Level.IV,
+        title="t",
+        text="x",
+        ack_by=AT,
+        directory_version="v1",
+    )
+    pushed = app_notice(notice, links)
+    assert pushed.ack_token is not None
+    assert links.verify(pushed.ack_token, AT) == ("P00001", "n-1")
+    assert pushed.ack_url == f"https://sanfang.example/ack/n-1?t={pushed.ack_token}"
+    assert Notice.model_validate(pushed.model_dump(exclude={"ack_token", "ack_url"})) == notice
+    assert AppNotice.model_validate_json(pushed.model_dump_json()) == pushed
+    unasked = app_notice(notice.model_copy(update={"ack_by": None}), links)
+    assert (unasked.ack_token, unasked.ack_url) == (None, None)
+    # A push stored or retained before the token was added still reads (escalation, already_sent).
+    assert AppNotice.model_validate_json(notice.model_dump_json()).ack_token is None
 
 
 def test_ladder_steps_must_come_in_order() -> None:
