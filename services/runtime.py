@@ -26,11 +26,13 @@ from sqlalchemy import text
 
 from services.app import create_app
 from services.console import component as console_component
+from services.core import metrics
 from services.core.broker import EmbeddedBroker
 from services.core.bus import Backoff, Bus, ConsumerLoop
 from services.core.clock import Clock, SystemClock
 from services.core.component import Builder, Component, ReadinessCheck, Wiring
 from services.core.errors import BusError, ConfigError
+from services.core.jobs import RunningJobs
 from services.core.mqtt_broker import EmbeddedMqtt, mqtt_answers
 from services.core.outbox import Outbox, Relay
 from services.core.settings import Settings
@@ -44,6 +46,10 @@ from services.rules import component as rules_component
 __all__ = ["ALL_SERVICES", "BUILDERS", "Runtime"]
 
 log = logging.getLogger(__name__)
+#: How long a stop waits for scheduled jobs that are running (an escalation pass, a poll).
+_JOBS_GRACE_SECONDS = 10.0
+#: How often each consumer group's lag is sampled for ``sanfang_consumer_lag``.
+_LAG_SECONDS = 5.0
 
 #: Every service, in the order a process builds them.
 BUILDERS: dict[str, Builder] = {
@@ -110,6 +116,7 @@ class Runtime:
             outbox = Outbox(store, self.clock, topic_prefix=self.settings.topic_prefix)
             relay = Relay(outbox, bus, self.clock)
             scheduler = AsyncIOScheduler(timezone="UTC")
+            running = RunningJobs(scheduler)
             wiring = Wiring(self.settings, self.clock, store, bus, outbox, stack, scheduler)
             for name, build in BUILDERS.items():
                 if name in self.services:
@@ -129,6 +136,14 @@ class Runtime:
             server = self._server([r for c in self.components.values() for r in c.routers], checks)
             if server is not None:
                 tasks.append(asyncio.create_task(server.serve(), name="http"))
+            scheduler.add_job(
+                _report_lag,
+                "interval",
+                args=[loops],
+                seconds=_LAG_SECONDS,
+                id="consumer-lag",
+                max_instances=1,
+            )
             scheduler.start()
             try:
                 await self._until_ready(loops, server, tasks + background)
@@ -136,6 +151,13 @@ class Runtime:
                 log.info("sanfang is up: %s", ", ".join(sorted(self.services)))
                 await _wait_stop_or_failure(stop, tasks + background)
             finally:
+                scheduler.pause()  # no new runs; the ones running finish their transaction
+                if not await running.finished(within=_JOBS_GRACE_SECONDS):
+                    log.warning(
+                        "%d scheduled job(s) still running after %ss; cancelling",
+                        running.count,
+                        _JOBS_GRACE_SECONDS,
+                    )
                 scheduler.shutdown(wait=False)
                 for task in background:
                     task.cancel()
@@ -240,6 +262,14 @@ async def _database_ok(store: Store) -> tuple[bool, str]:
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure instead of raising
         return False, str(exc)[:200]
     return True, store.dialect
+
+
+async def _report_lag(loops: list[ConsumerLoop]) -> None:
+    """Sample every consumer group's lag into ``sanfang_consumer_lag``."""
+    for loop in loops:
+        lag = await loop.lag()
+        if lag is not None:
+            metrics.CONSUMER_LAG.labels(loop.group).set(lag)
 
 
 async def _consumers_ok(loops: list[ConsumerLoop]) -> tuple[bool, str]:

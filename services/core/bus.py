@@ -249,13 +249,18 @@ class ConsumerLoop:
     async def lag(self) -> int | None:
         """Records on this loop's partitions not yet handled and committed: the broker's end
         offsets less what was taken, plus what is in hand. ``None`` while the loop has no
-        partitions (not started, or rebalancing), when the answer would be a guess."""
+        partitions (not started, or rebalancing) or the broker does not answer, when the
+        answer would be a guess."""
         consumer = self._consumer
         partitions = consumer.assignment() if consumer is not None else set()
         if consumer is None or not partitions:
             return None
-        ends = await consumer.end_offsets(list(partitions))
-        behind: list[int] = [max(0, end - await consumer.position(tp)) for tp, end in ends.items()]
+        try:
+            ends = await consumer.end_offsets(list(partitions))
+            behind: list[int] = [max(0, end - await consumer.position(tp)) for tp, end in ends.items()]
+        except KafkaError as exc:
+            log.debug("consumer %s cannot tell its lag now: %s", self.group, exc)
+            return None
         return sum(behind) + self._in_hand
 
     async def _process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:

@@ -6,6 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ACKS",
+    "CONSUMER_LAG",
     "DEADLETTERS",
     "ESCALATIONS",
     "MQTT_PUBLISHED",
@@ -47,3 +48,5 @@ WARNING_TO_ACTIVATION = Histogram(
     "Time from a warning's issue to the response it caused",
     buckets=(1, 5, 15, 60, 300, 900, 3600),
 )
+# the bus: how far each consumer group is behind its topics (sampled every few seconds)
+CONSUMER_LAG = Gauge("sanfang_consumer_lag", "Records a consumer group has still to handle", ["group"])

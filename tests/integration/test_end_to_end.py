@@ -114,6 +114,19 @@ async def test_typhoon_blue_notifies_everyone_once_and_acks_count(
         assert ready.status_code == 200, ready.text
         metrics = (await sanfang.http.get("/metrics")).text
         assert "sanfang_notices_total" in metrics
+
+        async def caught_up() -> bool:
+            # Every consumer group's lag is sampled, and all of them have read everything.
+            text = (await sanfang.http.get("/metrics")).text
+            lags = [line for line in text.splitlines() if line.startswith("sanfang_consumer_lag{")]
+            mine = {
+                line.split(settings.topic_prefix, 1)[1].split('"', 1)[0]: line.rsplit(" ", 1)[1]
+                for line in lags
+                if settings.topic_prefix in line
+            }
+            return mine == {"rules": "0.0", "dispatch": "0.0", "recorder": "0.0"}
+
+        await wait_until(caught_up, within=30, what="every consumer group at lag 0 in /metrics")
         openapi = (await sanfang.http.get("/openapi.json")).json()
         assert {"/api/v1/warnings", "/api/v1/acks", "/api/v1/responses"} <= set(openapi["paths"])
 
