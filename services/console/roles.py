@@ -26,6 +26,7 @@ class Permission(StrEnum):
     DRILL = "drill"  # start or schedule drills
     AUDIT = "audit"  # read and export the audit log
     ACCOUNTS = "accounts"  # add, list and disable officers' accounts
+    RULES = "rules"  # reload the rules file
 
 
 class Role(StrEnum):
@@ -60,7 +61,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.COMMANDER: frozenset(
         {Permission.VIEW, Permission.DECIDE, Permission.DECIDE_HIGH, Permission.DRILL, Permission.AUDIT}
     ),
-    Role.ADMINISTRATOR: frozenset({Permission.VIEW, Permission.AUDIT, Permission.ACCOUNTS}),
+    Role.ADMINISTRATOR: frozenset({Permission.VIEW, Permission.AUDIT, Permission.ACCOUNTS, Permission.RULES}),
 }
 
 

@@ -48,13 +48,7 @@ class Console:
         store = outbox.store
         # Dispatch's escalation ladder, read from the same file dispatch reads, to say what comes next.
         ladder = read_policy(settings.targeting_file).escalation
-        sessions = Sessions(
-            store,
-            clock,
-            session_minutes=settings.console_session_minutes,
-            max_failures=settings.console_login_failures,
-            lockout_minutes=settings.console_lockout_minutes,
-        )
+        sessions = Sessions.from_settings(store, clock, settings)
         return cls(
             settings=settings,
             store=store,

@@ -26,6 +26,7 @@ from services.console.errors import Locked, NotAuthenticated, TooManyAttempts
 from services.console.passwords import averify_password
 from services.console.roles import Role
 from services.core.clock import Clock
+from services.core.settings import Settings
 from services.core.store import Store
 
 __all__ = ["Officer", "Sessions", "token_hash"]
@@ -73,6 +74,17 @@ class Sessions:
         self._ttl = timedelta(minutes=session_minutes)
         self._max_failures = max_failures
         self._lockout = timedelta(minutes=lockout_minutes)
+
+    @classmethod
+    def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> Sessions:
+        """The sessions of the deployment, as its settings say (any service that checks logins)."""
+        return cls(
+            store,
+            clock,
+            session_minutes=settings.console_session_minutes,
+            max_failures=settings.console_login_failures,
+            lockout_minutes=settings.console_lockout_minutes,
+        )
 
     async def login(self, username: str, password: str, *, source_ip: str) -> LoginOut:
         """Check the password and open a session.

@@ -1,13 +1,23 @@
 """The rules service's routes: the running rules, reloading them, and why each decision about
-a response was taken."""
+a response was taken.
 
-from __future__ import annotations
+Reading the rules and the decisions needs no login (they name no person); reloading the
+rules file is an administrator's (``Permission.RULES``), checked against the console's
+sessions in the shared database, and every reload — taken or refused — is in the audit log."""
 
-from typing import Any
+# No "from __future__ import annotations": FastAPI reads the annotation of ``reload``, which
+# names a dependency made inside ``rules_router``, at runtime.
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
 
 from schemas.rules import DecisionPublic, RulesPublic, RulesRefusalPublic, RulesTablePublic
+from services.console.audit import record
+from services.console.auth import Auth, Caller
+from services.console.http import console_router
+from services.console.roles import Permission
+from services.core.clock import Clock
 from services.core.store import Store
 from services.core.web import error_response
 from services.rules.domain.summary import summarise
@@ -17,17 +27,18 @@ from services.rules.source import RulesSource
 __all__ = ["rules_router"]
 
 
-def rules_router(source: RulesSource, store: Store) -> APIRouter:
+def rules_router(source: RulesSource, store: Store, auth: Auth, clock: Clock) -> APIRouter:
     """``GET /api/v1/rules``, ``POST /api/v1/rules/reload``, ``GET /api/v1/responses/{id}/decisions``.
 
     >>> from services.core.clock import SystemClock
     >>> from services.rules.component import default_rules_file
     >>> source = RulesSource.load(default_rules_file(), SystemClock())
-    >>> router = rules_router(source, store=None)  # type: ignore[arg-type]
+    >>> router = rules_router(source, store=None, auth=None, clock=SystemClock())  # type: ignore[arg-type]
     >>> sorted(route.path for route in router.routes)
     ['/api/v1/responses/{response_id}/decisions', '/api/v1/rules', '/api/v1/rules/reload']
     """
-    router = APIRouter(tags=["rules"])
+    router = console_router(["rules"])
+    Administrator = Annotated[Caller, Depends(auth.requires(Permission.RULES))]
 
     @router.get("/api/v1/rules", response_model=RulesPublic)
     async def rules() -> RulesPublic:
@@ -37,17 +48,38 @@ def rules_router(source: RulesSource, store: Store) -> APIRouter:
     @router.post(
         "/api/v1/rules/reload",
         response_model=RulesPublic,
-        responses={422: {"description": "the file is invalid; the rules that ran before go on"}},
+        responses={
+            401: {"description": "not logged in"},
+            403: {"description": "only an administrator reloads the rules"},
+            422: {"description": "the file is invalid; the rules that ran before go on"},
+        },
     )
-    async def reload() -> Any:
-        """Read the rules file again; an invalid file is refused and the last good rules stay."""
-        if source.reload():
-            return _public(source)
+    async def reload(caller: Administrator) -> Any:
+        """Read the rules file again (administrators); an invalid file is refused and the last
+        good rules stay. Audited either way, with the rules before and after."""
+        before = {"id": source.current.id, "version": source.current.version}
+        taken = source.reload()
+        after = {"id": source.current.id, "version": source.current.version}
         refused = source.refused
+        if not taken:
+            after["refused"] = refused.message if refused else "the rules file was refused"
+        async with store.transaction() as tx:
+            await record(
+                tx,
+                caller.actor,
+                "rules.reload",
+                f"rules:{source.path.name}",
+                clock.now(),
+                before=before,
+                after=after,
+                outcome="ok" if taken else "refused",
+            )
+        if taken:
+            return _public(source)
         return error_response(
             422,
             "invalid_rules_file",
-            refused.message if refused else "the rules file was refused",
+            after["refused"],
             kept=f"{source.current.id} {source.current.version}",
         )
 

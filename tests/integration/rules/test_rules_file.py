@@ -15,11 +15,17 @@ import pytest
 
 from schemas.topics import Topic
 from schemas.warnings import Colour, Hazard
+from services.console.accounts import Accounts
+from services.console.audit import Actor, AuditFilter, query
+from services.console.bodies import AccountIn
+from services.console.roles import Role
+from services.console.sessions import Sessions
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import BEIJING, ManualClock
+from services.core.store import Store
 from services.rules.domain.errors import RulesFileError
 from services.runtime import Runtime
-from tests.integration.helpers import running, wait_until
+from tests.integration.helpers import Sanfang, running, wait_until
 from tests.integration.rules.support import publish, signal, topic_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -41,6 +47,8 @@ signals:
 """
 
 REFUSED = 'sanfang_rules_reloads_total{outcome="refused"}'
+PASSWORD = "Typhoon-Watch-2024!"
+CLI = Actor("cli:test", "测试", "administrator", "local")
 
 
 def _metric(text: str, name: str) -> float:
@@ -48,6 +56,22 @@ def _metric(text: str, name: str) -> float:
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+async def _bearers(sanfang: Sanfang, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+    """An administrator's and a duty officer's bearer headers, logged in as the console would
+    log them in (no console runs here: the rules process reads the same sessions)."""
+    clock = ManualClock(now)
+    async with Store(sanfang.settings.database_url_effective) as store:
+        accounts, sessions = Accounts(store, clock), Sessions.from_settings(store, clock, sanfang.settings)
+        headers = []
+        for username, role in (("admin-li", Role.ADMINISTRATOR), ("duty-wang", Role.DUTY_OFFICER)):
+            await accounts.add(
+                AccountIn(username=username, display_name=username, role=role, password=PASSWORD), by=CLI
+            )
+            login = await sessions.login(username, PASSWORD, source_ip="127.0.0.1")
+            headers.append({"Authorization": f"Bearer {login.token}"})
+    return headers[0], headers[1]
 
 
 async def test_an_invalid_rules_file_stops_the_runtime_naming_line_and_field(
@@ -95,7 +119,11 @@ async def test_an_invalid_reload_is_refused_and_the_last_good_rules_keep_decidin
         refused_before = _metric((await sanfang.http.get("/metrics")).text, REFUSED)
 
         path.write_text(BROKEN, encoding="utf-8")
-        answer = await sanfang.http.post("/api/v1/rules/reload")
+        # Reloading is an administrator's; the rules process checks the console's logins.
+        admin, duty = await _bearers(sanfang, T0)
+        assert (await sanfang.http.post("/api/v1/rules/reload")).status_code == 401
+        assert (await sanfang.http.post("/api/v1/rules/reload", headers=duty)).status_code == 403
+        answer = await sanfang.http.post("/api/v1/rules/reload", headers=admin)
         assert answer.status_code == 422
         assert answer.json()["error"] == "invalid_rules_file"
         assert "line 4, signals[0].colour" in answer.json()["message"]
@@ -106,6 +134,11 @@ async def test_an_invalid_reload_is_refused_and_the_last_good_rules_keep_decidin
         metrics = (await sanfang.http.get("/metrics")).text
         assert _metric(metrics, REFUSED) > refused_before
         assert _metric(metrics, "sanfang_rules_refused") == 1
+        async with Store(settings.database_url_effective) as store:
+            (line,) = await query(store, AuditFilter(action="rules.reload"))
+        assert (line.actor, line.outcome, line.target) == ("admin-li", "refused", "rules:rules.yaml")
+        assert line.before == {"id": "bureau-test", "version": "1"}
+        assert "line 4, signals[0].colour" in line.after["refused"]
 
         # The last good rules still decide, and say which rules they are.
         await publish(settings, broker.bootstrap, signal("blue-1", Hazard.TYPHOON, Colour.BLUE, T0))
