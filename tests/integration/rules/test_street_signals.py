@@ -106,3 +106,10 @@ async def test_with_automatic_rules_the_two_streets_activate_at_once(
         ]
         assert {e.explanation.rules_version for e in activated} == {"7"}
         assert {e.occurred_at for e in activated} == {T0}  # the minute of the signal
+        # Those two streets only: no other street and not the district.
+        levels = sanfang.runtime.components["rules"].handle.state.active_levels()
+        assert {k: v.value for k, v in levels.items()} == {
+            "real|streets:shajing": "III",
+            "real|streets:songgang": "III",
+        }
+        assert len(await decided(settings, broker.bootstrap, 2)) == 2
