@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from services.ingest.errors import Rejected
 from services.ingest.formats.cap import parse_cap
+from services.ingest.formats.cap_feed import cap_links
 from services.ingest.formats.china_json import parse_china_json, parse_china_json_feed
 from services.ingest.formats.gauge import screen_gauge_csv, screen_gauge_json
 from services.ingest.formats.stations import load_stations_csv
+from services.ingest.native import parse_native_json
 from tests.unit.ingest.conftest import NOW, SAMPLES, sample
 
 FUZZ = settings(
@@ -33,6 +35,8 @@ STATIONS = load_stations_csv(sample("stations.csv"))
 Parser = Callable[[bytes], object]
 PARSERS: dict[str, Parser] = {
     "cap": partial(parse_cap, source="fuzz"),
+    "cap_index": partial(cap_links, base_url="https://feeds.example/alerts/index.atom"),
+    "native_json": partial(parse_native_json, source="fuzz"),
     "china_json": partial(parse_china_json, source="fuzz"),
     "china_json_feed": partial(parse_china_json_feed, source="fuzz"),
     "gauge_json": partial(screen_gauge_json, stations=STATIONS, now=NOW),
@@ -124,6 +128,15 @@ WARNING_KEYS = [
     "eventType",
     "color",
     "headline",
+    # Sanfang's own JSON form
+    "hazard",
+    "colour",
+    "action",
+    "streets",
+    "issued_at",
+    "expires_at",
+    "references",
+    "description",
 ]
 GAUGE_KEYS = [
     "station_id",
@@ -141,6 +154,13 @@ PLAUSIBLE = st.sampled_from(
         "BA004",
         "BA099",
         "2024-05-04T06:45+08:00",
+        "2024-05-04T06:45:00",
+        "typhoon",
+        "rainstorm",
+        "blue",
+        "issue",
+        "songgang",
+        "Exercise",
         "2099-01-01",
         "active",
         "update",
@@ -182,6 +202,7 @@ def test_random_json_warnings(document: Any) -> None:
     body = json.dumps(document, ensure_ascii=False).encode()
     outcome(PARSERS["china_json"], body)
     outcome(PARSERS["china_json_feed"], body)
+    outcome(PARSERS["native_json"], body)
 
 
 @FUZZ
