@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.areas import Street
 from schemas.directory import Role as PersonRole
@@ -29,7 +30,7 @@ from services.core import tables
 from services.core.store import Store
 from services.dispatch.domain.ladder import Ladder
 
-__all__ = ["BOARD_PENDING", "build_board", "fingerprint", "pending_persons"]
+__all__ = ["BOARD_PENDING", "build_board", "fingerprint", "pending_of_manual", "pending_persons"]
 
 #: How many of those who have not acknowledged the board itself lists; the rest by page.
 BOARD_PENDING = 200
@@ -87,6 +88,17 @@ async def pending_persons(
     return [_pending(line, ladder) for line in chosen[offset : offset + limit]]
 
 
+async def pending_of_manual(
+    store: Store, request_id: str, ladder: Ladder, *, offset: int, limit: int
+) -> list[PendingPerson]:
+    """Who has not acknowledged a manual notice (dispatch's notices carry its request id as
+    ``response_id``), a page at a time; nobody before dispatch has written them."""
+    n = tables.notices.c
+    async with store.read() as conn:
+        lines = await _notice_lines(conn, and_(n.response_id == request_id, n.acked_at.is_(None)))
+    return [_pending(line, ladder) for line in lines[offset : offset + limit]]
+
+
 async def fingerprint(store: Store, response_id: str) -> tuple[Any, ...]:
     """A cheap summary that changes whenever the board would: counts, level, state."""
     r, n = tables.responses.c, tables.notices.c
@@ -115,34 +127,41 @@ async def _lines(store: Store, response_id: str) -> tuple[Any, str, list[_Line]]
     response = await get_response(store, response_id)
     if response is None:
         raise NotFound(f"no response {response_id!r}")
-    r, n, p, u = tables.responses.c, tables.notices.c, tables.persons.c, tables.units.c
+    r = tables.responses.c
     async with store.read() as conn:
         change = (
             await conn.execute(select(r.last_event_id).where(r.response_id == response_id))
         ).scalar_one()
-        rows = (
-            await conn.execute(
-                select(
-                    n.notice_id,
-                    n.person_id,
-                    n.unit_id,
-                    n.delivered_at,
-                    n.acked_at,
-                    n.ack_by,
-                    p.name,
-                    p.role,
-                    p.street,
-                    u.name.label("unit_name"),
-                )
-                .select_from(tables.notices)
-                .outerjoin(tables.persons, p.person_id == n.person_id)
-                .outerjoin(tables.units, u.unit_id == n.unit_id)
-                .where(n.response_event_id == change)
-                .order_by(n.unit_id, n.person_id)
+        lines = await _notice_lines(conn, tables.notices.c.response_event_id == change)
+    return response, change, lines
+
+
+async def _notice_lines(conn: AsyncConnection, which: ColumnElement[bool]) -> list[_Line]:
+    """The notices ``which`` selects, each with its person, unit and escalation standing."""
+    n, p, u = tables.notices.c, tables.persons.c, tables.units.c
+    rows = (
+        await conn.execute(
+            select(
+                n.notice_id,
+                n.person_id,
+                n.unit_id,
+                n.delivered_at,
+                n.acked_at,
+                n.ack_by,
+                p.name,
+                p.role,
+                p.street,
+                u.name.label("unit_name"),
             )
-        ).all()
-        ladder_rows = await standings(conn, [row.notice_id for row in rows])
-    lines = [
+            .select_from(tables.notices)
+            .outerjoin(tables.persons, p.person_id == n.person_id)
+            .outerjoin(tables.units, u.unit_id == n.unit_id)
+            .where(which)
+            .order_by(n.unit_id, n.person_id)
+        )
+    ).all()
+    ladder_rows = await standings(conn, [row.notice_id for row in rows])
+    return [
         _Line(
             notice_id=row.notice_id,
             person_id=row.person_id,
@@ -158,7 +177,6 @@ async def _lines(store: Store, response_id: str) -> tuple[Any, str, list[_Line]]
         )
         for row in rows
     ]
-    return response, change, lines
 
 
 def _count(lines: Iterable[_Line]) -> BoardCounts:

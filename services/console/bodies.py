@@ -37,7 +37,9 @@ __all__ = [
     "LoginOut",
     "ManualNoticeIn",
     "ManualNoticeOut",
+    "ManualNoticePreview",
     "ManualNoticePublic",
+    "NoticeAckIn",
     "OfficerPublic",
     "OnBehalfIn",
     "OnBehalfOut",
@@ -45,6 +47,7 @@ __all__ = [
     "PersonHistory",
     "PersonNotice",
     "RejectIn",
+    "UnitPublic",
 ]
 
 _USERNAME = r"^[a-z][a-z0-9_.-]{1,29}$"
@@ -159,20 +162,29 @@ class ApprovalPublic(Model):
     detail: dict[str, Any]
 
 
-class OnBehalfIn(Model):
-    """Acknowledge for a person who answered another way (a phone call to the duty room …)."""
+class NoticeAckIn(Model):
+    """Acknowledge a notice for its person, who answered another way (a phone call to the duty
+    room …); the reason is required."""
+
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S", description="why, in words")
+
+
+class OnBehalfIn(NoticeAckIn):
+    """Acknowledge for a person their notice of a response's latest change."""
 
     person_id: str = Field(min_length=1, max_length=32)
-    reason: str = Field(min_length=1, max_length=500)
 
 
 class OnBehalfOut(Model):
-    """The acknowledgement queued for dispatch."""
+    """The acknowledgement recorded and queued on ``sanfang.acks``."""
 
     ack_id: str
     notice_id: str
     person_id: str
     on_behalf_by: str
+    counted: bool = Field(
+        description="false when the notice was already acknowledged: this ack is kept, not counted"
+    )
 
 
 class ManualNoticeIn(Model):
@@ -189,12 +201,28 @@ class ManualNoticeIn(Model):
     )
 
 
+class ManualNoticePreview(Model):
+    """How many persons a manual notice would reach, before it is sent."""
+
+    recipient_count: int
+
+
 class ManualNoticeOut(Model):
     """The notice request as recorded, with the persons it resolves to."""
 
     request_id: str
     recipient_count: int
     status: str
+
+
+class UnitPublic(Model):
+    """A member unit of the directory, to choose recipients by."""
+
+    unit_id: str
+    name: str
+    kind: str
+    street: str | None
+    persons: int = Field(description="how many responsible persons it has")
 
 
 class DrillIn(_StreetsIn):

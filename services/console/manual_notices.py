@@ -9,6 +9,7 @@ are read from dispatch's ``notices``, where its notices have the request id as `
 >>> async def demo(notices: ManualNotices, caller: Caller) -> None:  # doctest: +SKIP
 ...     out = await notices.request(ManualNoticeIn(units=("U01",), title="…", text="…"), caller)
 ...     (await notices.get(out.request_id)).counts.acknowledged
+...     await notices.pending(out.request_id, ladder)  # who has not acknowledged
 """
 
 from __future__ import annotations
@@ -24,12 +25,21 @@ from schemas.notices import MANUAL_RECIPIENTS_LIMIT, ManualNoticeRequested
 from services.console import tables as console_tables
 from services.console.audit import record
 from services.console.auth import Caller
-from services.console.bodies import BoardCounts, ManualNoticeIn, ManualNoticeOut, ManualNoticePublic
+from services.console.board import pending_of_manual
+from services.console.bodies import (
+    BoardCounts,
+    ManualNoticeIn,
+    ManualNoticeOut,
+    ManualNoticePreview,
+    ManualNoticePublic,
+    PendingPerson,
+)
 from services.console.errors import Invalid, NotFound
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.dispatch import tables as dispatch_tables
+from services.dispatch.domain.ladder import Ladder
 
 __all__ = ["ManualNotices"]
 
@@ -53,8 +63,6 @@ class ManualNotices:
         Recipients: the persons named, plus everyone of the chosen units who has one of the
         chosen roles (units alone: everyone of those units; roles alone: those roles everywhere).
         """
-        if not (body.units or body.roles or body.persons):
-            raise Invalid("choose at least one unit, role or person")
         now = self._clock.now()
         roles = [role.value for role in body.roles]
         async with self._outbox.transaction() as tx:
@@ -111,6 +119,12 @@ class ManualNotices:
             )
         return ManualNoticeOut(request_id=request_id, recipient_count=len(recipients), status=STATUS)
 
+    async def preview(self, body: ManualNoticeIn) -> ManualNoticePreview:
+        """How many persons ``body`` would reach, resolved as :meth:`request` does (and refused
+        alike); records and sends nothing."""
+        async with self._store.read() as conn:
+            return ManualNoticePreview(recipient_count=len(await _resolve(conn, body)))
+
     async def get(self, request_id: str) -> ManualNoticePublic:
         """One request with its status and counts; ``NotFound`` when there is none."""
         async with self._store.read() as conn:
@@ -129,9 +143,19 @@ class ManualNotices:
         async with self._store.read() as conn:
             return await _public(conn, (await conn.execute(query)).mappings().all())
 
+    async def pending(
+        self, request_id: str, ladder: Ladder, *, offset: int = 0, limit: int = 200
+    ) -> list[PendingPerson]:
+        """Who has not acknowledged the request's notices, a page at a time; ``NotFound`` when
+        there is no such request."""
+        await self.get(request_id)
+        return await pending_of_manual(self._store, request_id, ladder, offset=offset, limit=limit)
+
 
 async def _resolve(tx: AsyncConnection, body: ManualNoticeIn) -> list[str]:
     """The person ids the officer's choice names, sorted; ``Invalid`` for unknown ids or nobody."""
+    if not (body.units or body.roles or body.persons):
+        raise Invalid("choose at least one unit, role or person")
     p, u = tables.persons.c, tables.units.c
     known_units = set((await tx.execute(select(u.unit_id).where(u.unit_id.in_(body.units)))).scalars())
     known_persons = set(

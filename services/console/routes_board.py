@@ -1,5 +1,6 @@
 """Routes of what officers watch: responses, the live board (JSON and Server-Sent Events),
-who has not acknowledged, acknowledging on someone's behalf, and a person's history.
+who has not acknowledged, acknowledging on someone's behalf (a response's or any notice),
+and a person's history.
 
 ``GET /api/v1/responses`` and ``/api/v1/responses/{id}`` show levels and counts only and
 stay open to the bureau's network (the demo and other services read them); everything that
@@ -17,10 +18,17 @@ from fastapi.responses import StreamingResponse
 from schemas.api import ResponsePublic
 from services.console.auth import Caller
 from services.console.board import build_board, pending_persons
-from services.console.bodies import Board, OnBehalfIn, OnBehalfOut, PendingPerson, PersonHistory
+from services.console.bodies import (
+    Board,
+    NoticeAckIn,
+    OnBehalfIn,
+    OnBehalfOut,
+    PendingPerson,
+    PersonHistory,
+)
 from services.console.errors import NotFound
 from services.console.http import console_router
-from services.console.onbehalf import ack_on_behalf
+from services.console.onbehalf import ack_notice_on_behalf, ack_on_behalf
 from services.console.persons import person_history
 from services.console.responses import get_response, list_responses
 from services.console.roles import Permission
@@ -30,7 +38,7 @@ __all__ = ["board_routes"]
 
 
 def board_routes(console: Console) -> APIRouter:
-    """``/api/v1/responses…`` and ``/api/v1/persons/{id}``."""
+    """``/api/v1/responses…``, ``/api/v1/notices/{id}/acks`` and ``/api/v1/persons/{id}``."""
     router = console_router(["console: board"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
@@ -90,8 +98,15 @@ def board_routes(console: Console) -> APIRouter:
 
     @router.post("/api/v1/responses/{response_id}/acks", status_code=202, response_model=OnBehalfOut)
     async def on_behalf(response_id: str, body: OnBehalfIn, caller: Officer) -> OnBehalfOut:
-        """Acknowledge on a person's behalf, with a reason (they answered another way)."""
+        """Acknowledge on a person's behalf their notice of the response's latest change, with a
+        reason (they answered another way); as ``POST /api/v1/notices/{notice_id}/acks``."""
         return await ack_on_behalf(console.outbox, clock, response_id, body, caller)
+
+    @router.post("/api/v1/notices/{notice_id}/acks", status_code=202, response_model=OnBehalfOut)
+    async def notice_on_behalf(notice_id: str, body: NoticeAckIn, caller: Officer) -> OnBehalfOut:
+        """Acknowledge any notice (a response's or a manual notice's) on its person's behalf, with
+        a reason. The first ack of a notice counts; a later one is kept with ``counted`` false."""
+        return await ack_notice_on_behalf(console.outbox, clock, notice_id, body, caller)
 
     @router.get("/api/v1/persons/{person_id}", response_model=PersonHistory)
     async def person(person_id: str, caller: Viewer) -> PersonHistory:

@@ -1,4 +1,4 @@
-"""Routes of manual notices, drills and the audit log."""
+"""Routes of manual notices (and the units to address them to), drills and the audit log."""
 
 # No "from __future__ import annotations": FastAPI reads the dependency aliases defined
 # inside the route factories at runtime.
@@ -17,8 +17,12 @@ from services.console.bodies import (
     DrillPublic,
     ManualNoticeIn,
     ManualNoticeOut,
+    ManualNoticePreview,
     ManualNoticePublic,
+    PendingPerson,
+    UnitPublic,
 )
+from services.console.directory import list_units
 from services.console.http import console_router
 from services.console.roles import Permission
 from services.console.service import Console
@@ -27,7 +31,8 @@ __all__ = ["operation_routes"]
 
 
 def operation_routes(console: Console) -> APIRouter:
-    """``/api/v1/notices/manual[/{id}]``, ``/api/v1/drills``, ``/api/v1/audit`` and ``/api/v1/audit.csv``."""
+    """``/api/v1/notices/manual…``, ``/api/v1/units``, ``/api/v1/drills``, ``/api/v1/audit`` and
+    ``/api/v1/audit.csv``."""
     router = console_router(["console: operations"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
@@ -41,6 +46,12 @@ def operation_routes(console: Console) -> APIRouter:
         ``ack_wanted`` is false)."""
         return await console.notices.request(body, caller)
 
+    @router.post("/api/v1/notices/manual/preview", response_model=ManualNoticePreview)
+    async def manual_notice_preview(body: ManualNoticeIn, caller: Officer) -> ManualNoticePreview:
+        """How many persons that notice would reach (refused as sending it would be, 422);
+        records and sends nothing."""
+        return await console.notices.preview(body)
+
     @router.get("/api/v1/notices/manual", response_model=list[ManualNoticePublic])
     async def manual_notices(
         caller: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
@@ -53,6 +64,22 @@ def operation_routes(console: Console) -> APIRouter:
         """One manual notice: ``awaiting_dispatch`` until dispatch has written its notices, then
         ``sent``, with how many were notified, delivered, acknowledged and escalated."""
         return await console.notices.get(request_id)
+
+    @router.get("/api/v1/notices/manual/{request_id}/pending", response_model=list[PendingPerson])
+    async def manual_notice_pending(
+        request_id: str,
+        caller: Viewer,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[PendingPerson]:
+        """Who has not acknowledged a manual notice, with their next escalation step (none
+        before dispatch has written its notices)."""
+        return await console.notices.pending(request_id, console.ladder, offset=offset, limit=limit)
+
+    @router.get("/api/v1/units", response_model=list[UnitPublic])
+    async def units(caller: Viewer) -> list[UnitPublic]:
+        """The directory's member units with their number of persons, to address a manual notice."""
+        return await list_units(console.store)
 
     @router.get("/api/v1/drills", response_model=list[DrillPublic])
     async def drills(caller: Viewer) -> list[DrillPublic]:

@@ -1,6 +1,7 @@
 """The duty console in a real headless Chromium: an officer logs in, sees the rules'
 proposal, confirms it, and watches the board's acknowledged count rise as persons
-acknowledge; the audit log then holds each of their actions, in order, under their name."""
+acknowledge; sends a manual notice from the form and acknowledges it for someone; the audit
+log then holds each of their actions, in order, under their name."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.integration.console.stack import add_officer, notice_ids, propose_son
 from tests.integration.helpers import app_tokens, running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+UNIT = "U008"  # 松岗街道办事处 in the generated Bao'an directory
 
 
 async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
@@ -78,6 +81,27 @@ async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
         assert "代" in dialogs[0]
         await page.screenshot(path=str(artifacts / "console-board.png"))
 
+        # Send a manual notice to one unit from the form (the page asks to confirm the reach),
+        # see it listed and sent, and acknowledge it for one of its persons.
+        await page.click("#back")
+        await page.click("#open-notices")
+        await page.check(f"#unit-list input[value={UNIT}]")
+        await page.fill("#notice-title", "防汛会商")
+        await page.fill("#notice-text", "请单位负责人今晚8时前到区三防指挥部参加会商")
+        await page.click("#notice-form button[type=submit]")
+        await page.wait_for_selector("#notice-result:has-text('已提交')")
+        assert "将发送「防汛会商」给" in dialogs[-1]
+        sent = page.locator("#manual-notices li", has_text="防汛会商")
+        await until_text(sent.locator("[data-testid=status]"), "已发送")
+        await sent.locator("summary").click()
+        await sent.locator("[data-testid=ack-for]").first.click()
+        await until_text(sent, "已确认 1")
+        listed = (await sanfang.http.get("/api/v1/notices/manual", headers=officer_headers)).json()
+        assert (listed[0]["title"], listed[0]["counts"]["acknowledged"]) == ("防汛会商", 1)
+        await page.screenshot(path=str(artifacts / "console-notices.png"), full_page=True)
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await page.screenshot(path=str(artifacts / "console-notices-phone.png"))
+
         await page.click("#logout")
         await page.wait_for_selector("#login-view:not([hidden])")
 
@@ -88,6 +112,8 @@ async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
         assert lines == [
             ("auth.login", "张伟"),
             ("proposal.confirm", "张伟"),
+            ("ack.on_behalf", "张伟"),
+            ("notice.manual", "张伟"),
             ("ack.on_behalf", "张伟"),
             ("auth.logout", "张伟"),
         ], lines
@@ -108,6 +134,15 @@ async def until_above(page: Any, element_id: str, value: int, within: float = 15
     raise AssertionError(
         f"#{element_id} stayed at {await page.inner_text(f'#{element_id}')} (wanted > {value})"
     )
+
+
+async def until_text(locator: Any, text: str, within: float = 20) -> None:
+    """Wait until ``locator`` shows ``text`` (the list of manual notices refreshes every 5 s)."""
+    for _ in range(int(within / 0.2)):
+        if text in await locator.inner_text():
+            return
+        await locator.page.wait_for_timeout(200)
+    raise AssertionError(f"{await locator.inner_text()!r} never showed {text!r}")
 
 
 async def _bearer(sanfang: Any) -> dict[str, str]:

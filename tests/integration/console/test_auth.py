@@ -18,7 +18,9 @@ CHANGES = [
     ("POST", "/api/v1/levels", {"streets": ["松岗"], "level": "IV", "reason": "会商"}),
     ("POST", "/api/v1/responses/r1/end", {"reason": "雨停"}),
     ("POST", "/api/v1/responses/r1/acks", {"person_id": "P1", "reason": "电话确认"}),
+    ("POST", "/api/v1/notices/N-P1/acks", {"reason": "电话确认"}),
     ("POST", "/api/v1/notices/manual", {"units": ["U08"], "title": "t", "text": "x"}),
+    ("POST", "/api/v1/notices/manual/preview", {"units": ["U08"], "title": "t", "text": "x"}),
     ("POST", "/api/v1/drills", {"streets": ["松岗"], "mode": "now"}),
     (
         "POST",
@@ -30,6 +32,8 @@ READS = [
     "/api/v1/proposals",
     "/api/v1/responses/r1/board",
     "/api/v1/persons/P1",
+    "/api/v1/units",
+    "/api/v1/notices/manual/m1/pending",
     "/api/v1/drills",
     "/api/v1/audit",
 ]

@@ -170,10 +170,13 @@ async def test_board_counts_pending_and_on_behalf_ack(harness: Harness) -> None:
         e = dispatch_tables.escalations.c
         state = (await conn.execute(select(e.state).where(e.notice_id == "N-P3"))).scalar_one()
     assert state == "stopped"  # dispatch's escalation of P3 stopped with the ack
+    assert acked.json()["counted"] is True
+    # P1 acknowledged in the app before: the officer's ack is kept, not counted.
     already = await harness.http.post(
         "/api/v1/responses/r1/acks", json={**body, "person_id": "P1"}, headers=officer
     )
-    assert already.status_code == 409
+    assert already.status_code == 202
+    assert already.json()["counted"] is False
     stranger = await harness.http.post(
         "/api/v1/responses/r1/acks", json={**body, "person_id": "P9"}, headers=officer
     )
