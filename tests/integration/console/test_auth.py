@@ -93,6 +93,14 @@ async def test_role_boundaries_of_levels_audit_and_accounts(harness: Harness) ->
     refused = await harness.http.post("/api/v1/accounts", json=weak, headers=admin)
     assert refused.status_code == 422
     assert "too weak" in refused.json()["message"]
+    # Listing and disabling accounts are an administrator's too.
+    for someone in (officer, commander):
+        assert (await harness.http.get("/api/v1/accounts", headers=someone)).status_code == 403
+        assert (await harness.http.post("/api/v1/accounts/new1/disable", headers=someone)).status_code == 403
+    listed = await harness.http.get("/api/v1/accounts", headers=admin)
+    assert listed.status_code == 200
+    assert {"duty1", "admin1", "cmd1", "new1"} <= {a["username"] for a in listed.json()}
+    assert (await harness.http.post("/api/v1/accounts/new1/disable", headers=admin)).status_code == 200
 
 
 async def test_wrong_passwords_lock_the_account_and_then_the_address(harness: Harness) -> None:
