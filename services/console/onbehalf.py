@@ -22,8 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.envelope import new_id
-from schemas.notices import Acknowledgement, Channel
+from schemas.notices import Channel
 from services.console.audit import record
 from services.console.auth import Caller
 from services.console.bodies import NoticeAckIn, OnBehalfIn, OnBehalfOut
@@ -31,7 +30,7 @@ from services.console.errors import NotFound
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
-from services.dispatch.acks import apply_ack
+from services.dispatch.acks import acknowledgement, apply_ack
 
 __all__ = ["ack_notice_on_behalf", "ack_on_behalf"]
 
@@ -77,18 +76,7 @@ async def _acknowledge(
     notice = (await tx.execute(query)).first()
     if notice is None:
         raise NotFound(f"no notice {notice_id!r}")
-    ack = Acknowledgement(
-        event_id=new_id(),
-        occurred_at=now,
-        causation_id=notice.notice_id,
-        notice_id=notice.notice_id,
-        person_id=notice.person_id,
-        response_id=notice.response_id,
-        channel=Channel.CONSOLE,
-        received_at=now,
-        on_behalf_by=caller.officer.username,
-        reason=reason,
-    )
+    ack = acknowledgement(notice, Channel.CONSOLE, now, on_behalf_by=caller.officer.username, reason=reason)
     counted = await apply_ack(tx, ack)
     await outbox.add(tx, [ack])
     await record(

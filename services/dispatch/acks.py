@@ -24,6 +24,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,7 +38,7 @@ from services.core.store import insert_ignore
 from services.dispatch import tables as dispatch_tables
 from services.dispatch.errors import AckRefused, UnknownNotice
 
-__all__ = ["AckBook", "AckOutcome", "apply_ack", "apply_acks"]
+__all__ = ["AckBook", "AckOutcome", "NoticeRow", "acknowledgement", "apply_ack", "apply_acks"]
 
 
 @dataclass(frozen=True)
@@ -138,17 +139,8 @@ class AckBook:
                 if asked.person_id is not None and asked.person_id != row.person_id:
                     answers.append(AckRefused(f"notice {asked.notice_id} is not {asked.person_id}'s"))
                     continue
-                ack = Acknowledgement(
-                    event_id=new_id(),
-                    occurred_at=now,
-                    causation_id=asked.notice_id,
-                    notice_id=asked.notice_id,
-                    person_id=row.person_id,
-                    response_id=row.response_id,
-                    channel=asked.channel,
-                    received_at=now,
-                    on_behalf_by=asked.on_behalf_by,
-                    reason=asked.reason,
+                ack = acknowledgement(
+                    row, asked.channel, now, on_behalf_by=asked.on_behalf_by, reason=asked.reason
                 )
                 acks.append(ack)
                 answers.append(AckOutcome(ack.event_id, asked.notice_id, row.person_id, counted=False))
@@ -173,6 +165,35 @@ class AckBook:
         return await self.record(
             notice_id, Channel.CONSOLE, on_behalf_by=officer.strip()[:64], reason=reason.strip()[:500]
         )
+
+
+class NoticeRow(Protocol):
+    """What an ack needs of the notice it acknowledges (a row of ``notices``)."""
+
+    @property
+    def notice_id(self) -> str: ...
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def response_id(self) -> str: ...
+
+
+def acknowledgement(
+    notice: NoticeRow, channel: Channel, at: datetime, *, on_behalf_by: str | None = None, reason: str = ""
+) -> Acknowledgement:
+    """A new ack of ``notice`` by ``channel``, recorded ``at`` (the one way acks are made)."""
+    return Acknowledgement(
+        event_id=new_id(),
+        occurred_at=at,
+        causation_id=notice.notice_id,
+        notice_id=notice.notice_id,
+        person_id=notice.person_id,
+        response_id=notice.response_id,
+        channel=channel,
+        received_at=at,
+        on_behalf_by=on_behalf_by,
+        reason=reason,
+    )
 
 
 async def apply_ack(tx: AsyncConnection, ack: Acknowledgement) -> bool:
