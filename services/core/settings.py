@@ -14,11 +14,12 @@ False
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,12 +28,21 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from services.core.errors import ConfigError
+
 __all__ = ["DEV_SECRET", "Settings"]
 
 #: The development secret. It signs ack links in development only; production refuses it.
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused outside development
 
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", DEV_SECRET}
+
+#: A pushing feed's name (it becomes part of the source recorded with what it pushes).
+_FEED_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
+#: A feed token: RFC 6750's b64token, so it goes into an ``Authorization`` header as it is.
+_FEED_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+_FEED_TOKEN_MIN = 24
+_MAKE_TOKEN = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105 - how to make one
 
 
 class Settings(BaseSettings):
@@ -110,6 +120,11 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="how long an update/cancel waits for what it references"
     )
     station_silent_minutes: int = Field(default=30, gt=0, description="no reading for this long: silent")
+    # ingest (issue 3): the feeds that may push, each with its own bearer token
+    ingest_tokens: SecretStr = Field(
+        default=SecretStr(""),
+        description="name:token,name:token; empty: pushes are not authenticated (refused in production)",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -138,6 +153,30 @@ class Settings(BaseSettings):
                     "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         return self
+
+    @field_validator("ingest_tokens")
+    @classmethod
+    def _check_ingest_tokens(cls, value: SecretStr) -> SecretStr:
+        _feed_tokens(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _require_ingest_tokens(self) -> Settings:
+        if self.environment == "production" and not self.ingest_feed_tokens:
+            raise ConfigError(
+                "SANFANG_INGEST_TOKENS must be set in production, one name:token per feed that pushes "
+                f"warnings or readings, e.g. observatory:<token>,gauges:<token> (a token: {_MAKE_TOKEN})"
+            )
+        return self
+
+    @property
+    def ingest_feed_tokens(self) -> dict[str, SecretStr]:
+        """The feeds that may push to ingest, by name, each with its token (``SANFANG_INGEST_TOKENS``).
+
+        >>> Settings(ingest_tokens="gauges:" + "g" * 24).ingest_feed_tokens
+        {'gauges': SecretStr('**********')}
+        """
+        return _feed_tokens(self.ingest_tokens.get_secret_value())
 
     @property
     def embedded_broker(self) -> bool:
@@ -184,6 +223,45 @@ class Settings(BaseSettings):
         shown["kafka_bootstrap"] = self.kafka_bootstrap or "(embedded broker)"
         shown["kafka_enable_idempotence"] = self.kafka_idempotence_effective
         return shown
+
+
+def _feed_tokens(text: str) -> dict[str, SecretStr]:
+    """``name:token,name:token`` read into tokens by feed name; :class:`ConfigError` says what is wrong.
+
+    A ConfigError rather than a ValueError: pydantic would print the value, tokens and all.
+    """
+    tokens: dict[str, SecretStr] = {}
+    if not text.strip():
+        return tokens
+    owners: dict[str, str] = {}
+    for number, entry in enumerate(text.split(","), start=1):
+        name, colon, token = (part.strip() for part in entry.partition(":"))
+        where = f"SANFANG_INGEST_TOKENS, entry {number}"
+        if not entry.strip():
+            raise ConfigError(f"{where} is empty: write name:token, entries separated by commas")
+        if not colon or not name:
+            raise ConfigError(f"{where}: write name:token, entries separated by commas")
+        if not _FEED_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{where}: a feed name is 1 to 40 letters, digits, '.', '_' or '-', not {name!r}"
+            )
+        if name in tokens:
+            raise ConfigError(f"{where}: the feed name {name!r} is given twice")
+        if len(token) < _FEED_TOKEN_MIN:
+            raise ConfigError(
+                f"{where}: the token of {name!r} has {len(token)} characters, at least {_FEED_TOKEN_MIN} "
+                f"are needed ({_MAKE_TOKEN})"
+            )
+        if not _FEED_TOKEN.fullmatch(token):
+            raise ConfigError(
+                f"{where}: the token of {name!r} may hold only letters, digits, '-', '.', '_', '~', '+', '/' "
+                "and '=' at its end"
+            )
+        if token in owners:
+            raise ConfigError(f"{where}: {name!r} has the same token as {owners[token]!r}; give each its own")
+        owners[token] = name
+        tokens[name] = SecretStr(token)
+    return tokens
 
 
 def _check_toml(path: Path) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from services.core.component import Component, Wiring
+from services.ingest.feed_auth import FeedAuth
 from services.ingest.feeds import Feeds
 from services.ingest.http import ingest_router
 from services.ingest.intake import CONSUMER, Intake
@@ -48,6 +49,7 @@ async def build(wiring: Wiring) -> Component:
     order = WarningOrder(CONSUMER, timedelta(seconds=s.ingest_hold_seconds))
     intake = Intake(wiring.outbox, wiring.clock, order)
     rainfall = RainfallIntake(wiring.outbox, wiring.clock, intake)
+    feed_auth = FeedAuth(s.ingest_feed_tokens)
     watch = StationWatch(wiring.store, wiring.clock, stations, timedelta(minutes=s.station_silent_minutes))
     client = await wiring.stack.enter_async_context(httpx.AsyncClient(follow_redirects=True))
     feeds = Feeds(intake, rainfall, stations, wiring.clock)
@@ -60,6 +62,14 @@ async def build(wiring: Wiring) -> Component:
         len(sources),
         f": {', '.join(source.name for source in sources)}" if sources else "",
     )
+    if feed_auth.names:
+        log.info("ingest: pushes need the token of a feed: %s", ", ".join(feed_auth.names))
+    else:
+        # Only in development: production refuses to start without SANFANG_INGEST_TOKENS.
+        log.warning(
+            "ingest: pushes to /api/v1/warnings and /api/v1/rainfall are NOT authenticated: "
+            "anyone who reaches this port can push; set SANFANG_INGEST_TOKENS"
+        )
 
     scheduler = wiring.scheduler
     if sources:
@@ -75,8 +85,8 @@ async def build(wiring: Wiring) -> Component:
     return Component(
         "ingest",
         routers=[
-            ingest_router(intake, wiring.store, s),
-            gauge_router(intake, rainfall, watch, wiring.store, s, wiring.clock),
+            ingest_router(intake, feed_auth, wiring.store, s),
+            gauge_router(intake, feed_auth, rainfall, watch, wiring.store, s, wiring.clock),
         ],
         checks=[("sources", pollers.check)] if sources else [],
         handle=Ingest(intake, rainfall, watch, pollers),

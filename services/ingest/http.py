@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
@@ -13,8 +14,9 @@ from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
 from services.ingest.errors import Rejected
+from services.ingest.feed_auth import FeedAuth, feed_bearer, signal_source
 from services.ingest.intake import Intake
-from services.ingest.refusals import refuse, take_body
+from services.ingest.refusals import PUSH_REFUSALS, refuse, take_push
 from services.ingest.warnings import parse_warning
 
 __all__ = ["ingest_router"]
@@ -30,32 +32,32 @@ _WARNING_BODY: dict[str, Any] = {
 }
 
 
-def ingest_router(intake: Intake, store: Store, settings: Settings) -> APIRouter:
+def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Settings) -> APIRouter:
     """The routes through which warnings are pushed, and dead letters are read."""
     router = APIRouter(tags=["ingest"])
-    source = "api:/api/v1/warnings"
 
     @router.post(
         "/api/v1/warnings",
         status_code=202,
         response_model=WarningAccepted,
         openapi_extra=_WARNING_BODY,
-        responses={
-            413: {"description": "body too large"},
-            415: {"description": "wrong content type"},
-            422: {"description": "invalid warning; recorded as a dead letter"},
-        },
+        responses={**PUSH_REFUSALS, 422: {"description": "invalid warning; recorded as a dead letter"}},
     )
-    async def post_warning(request: Request, response: Response) -> Any:
+    async def post_warning(
+        request: Request,
+        response: Response,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(feed_bearer)],
+    ) -> Any:
         """Accept a warning signal (issued, updated or cancelled) and publish it once."""
-        taken = await take_body(request, intake, source, limit=settings.max_body_bytes)
-        if isinstance(taken, JSONResponse):
-            return taken
-        body, content_type = taken
+        push = await take_push(
+            request, intake, feeds, credentials, "/api/v1/warnings", limit=settings.max_body_bytes
+        )
+        if isinstance(push, JSONResponse):
+            return push
         try:
-            signal = parse_warning(body, content_type, source="api")
+            signal = parse_warning(push.body, push.media, source=signal_source(push.feed))
         except Rejected as rejected:
-            return await refuse(intake, source, rejected, body, content_type)
+            return await refuse(intake, push.source, rejected, push.body, push.media)
         accepted = await intake.accept_warning(signal)
         if accepted.duplicate:
             response.status_code = 200

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from services.core.clock import Clock
@@ -21,11 +22,12 @@ from services.core.store import Store
 from services.core.web import error_response
 from services.ingest.answers import HeldWarningPublic, RainfallAccepted, StationPublic
 from services.ingest.errors import Rejected
+from services.ingest.feed_auth import FeedAuth, feed_bearer
 from services.ingest.formats import StationRegistry, screen_gauge_csv, screen_gauge_json
 from services.ingest.formats.gauge import GaugeBatch
 from services.ingest.intake import Intake
 from services.ingest.rainfall import RainfallIntake
-from services.ingest.refusals import refuse, take_body
+from services.ingest.refusals import PUSH_REFUSALS, refuse, take_push
 from services.ingest.station_health import StationReport
 from services.ingest.stations_watch import StationWatch
 from services.ingest.tables import held_warnings
@@ -34,7 +36,6 @@ from services.ingest.warnings import JSON_TYPES
 __all__ = ["CSV_TYPES", "gauge_router", "screen_gauge_body"]
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
-_SOURCE = "api:/api/v1/rainfall"
 
 _RAINFALL_BODY: dict[str, Any] = {
     "requestBody": {
@@ -88,6 +89,7 @@ send application/json or text/csv
 
 def gauge_router(
     intake: Intake,
+    feeds: FeedAuth,
     rainfall: RainfallIntake,
     watch: StationWatch,
     store: Store,
@@ -104,22 +106,26 @@ def gauge_router(
         openapi_extra=_RAINFALL_BODY,
         responses={
             200: {"description": "every reading had been taken before"},
-            413: {"description": "body too large"},
-            415: {"description": "wrong content type"},
+            **PUSH_REFUSALS,
             422: {"description": "unreadable body, or every reading refused; recorded as dead letters"},
         },
     )
-    async def post_rainfall(request: Request, response: Response) -> Any:
+    async def post_rainfall(
+        request: Request,
+        response: Response,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(feed_bearer)],
+    ) -> Any:
         """Accept gauge readings (JSON or CSV); publish each new one once on ``sanfang.rainfall``."""
-        taken = await take_body(request, intake, _SOURCE, limit=settings.max_body_bytes)
-        if isinstance(taken, JSONResponse):
-            return taken
-        body, media = taken
+        push = await take_push(
+            request, intake, feeds, credentials, "/api/v1/rainfall", limit=settings.max_body_bytes
+        )
+        if isinstance(push, JSONResponse):
+            return push
         try:
-            batch = screen_gauge_body(body, media, watch.registry, clock)
+            batch = screen_gauge_body(push.body, push.media, watch.registry, clock)
         except Rejected as rejected:
-            return await refuse(intake, _SOURCE, rejected, body, media)
-        answer = await rainfall.take(batch, source=_SOURCE, body=body, media_type=media)
+            return await refuse(intake, push.source, rejected, push.body, push.media)
+        answer = await rainfall.take(batch, source=push.source, body=push.body, media_type=push.media)
         if answer.rejected and not batch.readings:
             first = answer.rejected[0]
             return error_response(

@@ -40,6 +40,7 @@ DOCUMENTED = frozenset(
         "SANFANG_MQTT_USERNAME",
         "SANFANG_MQTT_PASSWORD",
         "SANFANG_SECRET_KEY",
+        "SANFANG_INGEST_TOKENS",
         "SANFANG_PUBLIC_URL",
         "SANFANG_RULES_FILE",
         "SANFANG_HOST",
@@ -66,7 +67,7 @@ REQUIRED = re.compile(r"\$\{(?P<name>[A-Z][A-Z0-9_]*):\?[^}]+\}")
 DATABASE_URL = re.compile(
     r"postgresql\+asyncpg://sanfang:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432/sanfang"
 )
-SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY)$")
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKENS?|_KEY)$")
 
 API_VERSIONS = {
     "Namespace": "v1",
@@ -313,7 +314,13 @@ def test_service_settings_are_the_production_ones(services: dict[str, dict[str, 
     for key, value in COMPOSE_SETTINGS.items():
         assert env[key] == value, key
     assert DATABASE_URL.fullmatch(env["SANFANG_DATABASE_URL"])
-    for key in ("SANFANG_MQTT_USERNAME", "SANFANG_MQTT_PASSWORD", "SANFANG_SECRET_KEY", "SANFANG_PUBLIC_URL"):
+    for key in (
+        "SANFANG_MQTT_USERNAME",
+        "SANFANG_MQTT_PASSWORD",
+        "SANFANG_SECRET_KEY",
+        "SANFANG_INGEST_TOKENS",
+        "SANFANG_PUBLIC_URL",
+    ):
         match = REQUIRED.fullmatch(env[key])
         assert match, f"{key} must be ${{{key}:?message}}"
         assert match["name"] == key
@@ -346,6 +353,7 @@ def test_env_example_names_every_required_variable_with_placeholders(
         "SANFANG_MQTT_USERNAME",
         "SANFANG_MQTT_PASSWORD",
         "SANFANG_SECRET_KEY",
+        "SANFANG_INGEST_TOKENS",
         "SANFANG_PUBLIC_URL",
     }
     assert required <= set(env_example)
@@ -519,7 +527,12 @@ def test_k8s_settings_are_documented_and_secrets_are_placeholders(
     assert set(config) | set(secret["stringData"]) == DOCUMENTED
     assert not any(SECRET_NAME.search(key) for key in config)
     assert "SANFANG_DATABASE_URL" in secret["stringData"], "the URL holds the password"
-    for key in ("SANFANG_MQTT_PASSWORD", "SANFANG_SECRET_KEY", "SANFANG_DATABASE_URL"):
+    for key in (
+        "SANFANG_MQTT_PASSWORD",
+        "SANFANG_SECRET_KEY",
+        "SANFANG_INGEST_TOKENS",
+        "SANFANG_DATABASE_URL",
+    ):
         assert "CHANGE-ME" in secret["stringData"][key], key
     for key, value in COMPOSE_SETTINGS.items():
         if key not in ("SANFANG_KAFKA_BOOTSTRAP", "SANFANG_MQTT_HOST"):
@@ -602,3 +615,23 @@ def test_console_service_reaches_the_console_pods(manifests: list[tuple[str, dic
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "console"
     port_names = {p["name"] for p in _container(console)["ports"]}
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
+
+
+def test_feed_tokens_are_a_secret_every_service_gets_and_the_placeholders_are_refused(
+    services: dict[str, dict[str, Any]],
+    env_example: dict[str, str],
+    manifests: list[tuple[str, dict[str, Any]]],
+) -> None:
+    # Production refuses to start without SANFANG_INGEST_TOKENS, so every process needs it;
+    # a placeholder left in place must stop the start, not open the push API.
+    from services.core.errors import ConfigError
+    from services.core.settings import Settings
+
+    for name in (*SERVICES, "migrate"):
+        assert REQUIRED.fullmatch(_env(services[name])["SANFANG_INGEST_TOKENS"]), name
+    secret = _of_kind(manifests, "Secret")["sanfang-secrets"]["stringData"]
+    config = _of_kind(manifests, "ConfigMap")["sanfang-config"]["data"]
+    assert "SANFANG_INGEST_TOKENS" not in config
+    for placeholder in (env_example["SANFANG_INGEST_TOKENS"], secret["SANFANG_INGEST_TOKENS"]):
+        with pytest.raises(ConfigError, match="at least 24"):
+            Settings(ingest_tokens=placeholder)
