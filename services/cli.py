@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from services.core.errors import SanfangError
@@ -50,11 +51,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ValidationError as exc:
-        console.print(f"[red]invalid settings:[/red] {exc}")
+        console.print(f"[red]invalid settings:[/red] {escape(settings_problems(exc))}")
         return 2
     except SanfangError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 1
+
+
+def settings_problems(error: ValidationError) -> str:
+    """What is wrong with the settings, one problem a line, naming the setting but never
+    echoing its value (a refused value may be a secret)."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False, include_context=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        name = f"SANFANG_{where.upper()}: " if where else ""
+        lines.append(f"{name}{problem['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -90,7 +90,7 @@ def test_up_runs_everything_and_stops_cleanly(tmp_path: Path, stop_signal: signa
 
 
 def test_an_unknown_setting_value_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    env = {**os.environ, "SANFANG_ENVIRONMENT": "production", "SANFANG_SECRET_KEY": "changeme"}
+    env = {**os.environ, "SANFANG_ENVIRONMENT": "production", "SANFANG_SECRET_KEY": "changeme-short-XYZ"}
     result = subprocess.run(
         [SANFANG, "up", "--data-dir", str(tmp_path)],
         env=env,
@@ -101,6 +101,7 @@ def test_an_unknown_setting_value_is_refused_with_a_clear_message(tmp_path: Path
     )
     assert result.returncode == 2
     assert "SANFANG_SECRET_KEY must be set" in result.stderr
+    assert "changeme-short-XYZ" not in result.stderr, "a refused secret is never echoed"
 
 
 async def test_without_mosquitto_an_embedded_mqtt_broker_carries_the_notices(
