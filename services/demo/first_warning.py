@@ -20,7 +20,7 @@ from rich.table import Table
 from services.core.clock import BEIJING
 from services.core.settings import Settings
 from services.demo.fleet import AppFleet
-from services.demo.process import demo_logging, start_sanfang
+from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
 
 __all__ = ["run_demo"]
 
@@ -67,10 +67,11 @@ async def run_demo(settings: Settings, *, exit_when_done: bool, speed: float) ->
     up = await start_sanfang(settings)
     if up is None:
         return 1
-    stop, service = up
+    stop, service = up.stop, up.service
     api = settings.public_url_effective
     fleet = AppFleet(settings.mqtt_host, settings.mqtt_port, settings.mqtt_topic_root, api, speed=speed)
     console.print(f"Sanfang is up. API and console: [bold]{api}[/bold]  (OpenAPI: {api}/docs)")
+    console.print(login_line(await demo_login(up.runtime)))
     status = 1
     async with fleet.running(), httpx.AsyncClient(base_url=api, timeout=30) as http:
         warning = _warning(datetime.now(UTC))

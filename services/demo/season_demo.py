@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from services.core.settings import Settings
 from services.core.store import Store
-from services.demo.process import demo_logging, start_sanfang
+from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
 from services.demo.season.calendar import SEASON_END, SEASON_START
 from services.demo.season.store import write_season
 from services.dispatch.domain.generator import generate_baoan_directory
@@ -73,8 +73,8 @@ async def run_season_demo(settings: Settings, *, seed: int, exit_when_done: bool
     started = await start_sanfang(settings)
     if started is None:
         return 1
-    _, service = started
     url = settings.public_url_effective
     console.print(f"Console: {url}/review?from=2024-01-01&to=2024-07-01&rules=strict  (Ctrl-C stops)")
-    await service
+    console.print(login_line(await demo_login(started.runtime)))
+    await started.service
     return 0

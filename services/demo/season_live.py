@@ -24,7 +24,7 @@ from rich.live import Live
 from services.core.settings import Settings
 from services.demo.live.player import Playback, Played, SeasonPlayer
 from services.demo.live.view import Snapshot, render
-from services.demo.process import demo_logging
+from services.demo.process import demo_logging, demo_login, login_line
 
 __all__ = ["run_season_live"]
 
@@ -49,6 +49,7 @@ async def run_season_live(settings: Settings, playback: Playback, *, exit_when_d
     )
     async with player.running(stop):
         console.print(f"Sanfang is up. Console and API: [bold]{player.url}[/bold]")
+        console.print(login_line(await demo_login(player.runtime)))
         with Live(console=console, refresh_per_second=4, transient=False) as live:
 
             def show(frame: Snapshot) -> None:

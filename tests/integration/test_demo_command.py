@@ -3,6 +3,7 @@ each to its end (``--exit-when-done``), on the embedded broker and SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -12,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from services.console.sessions import Sessions
 from services.core.broker import free_port
+from services.core.clock import SystemClock
+from services.core.settings import Settings
+from services.core.store import Store
 from tests.conftest import MQTT_HOST, MQTT_PORT, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -45,9 +50,22 @@ def _demo(tmp_path: Path, *options: str) -> str:
     return done.stdout
 
 
-def test_the_warning_scenario_reaches_everyone_and_most_acknowledge(tmp_path: Path) -> None:
-    shown = _demo(tmp_path, "--scenario", "warning", "--speed", "10")
+async def _logs_in(tmp_path: Path, shown: str) -> bool:
+    """Whether the login the demo printed opens a console session on its database."""
+    found = re.search(r"Console login: (\S+) / (\S+) \(a commander", shown)
+    assert found, "the demo prints a console login"
+    username, password = found.groups()
+    settings = Settings(data_dir=tmp_path / "var" / "demo")  # the demo keeps its data apart
+    async with Store(settings.database_url_effective) as store:
+        sessions = Sessions.from_settings(store, SystemClock(), settings)
+        session = await sessions.login(username, password, source_ip="127.0.0.1")
+    return bool(session.token)
+
+
+async def test_the_warning_scenario_reaches_everyone_and_most_acknowledge(tmp_path: Path) -> None:
+    shown = await asyncio.to_thread(_demo, tmp_path, "--scenario", "warning", "--speed", "10")
     assert "→ 202" in shown
+    assert await _logs_in(tmp_path, shown)
     counts = {
         name: int(value)
         for name, value in re.findall(
