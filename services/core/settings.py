@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
     mqtt_topic_root: str = "sanfang"
+    # Several dispatch processes share the app acks ($share subscription, one clean session each)
+    # instead of one persistent session that only one process may hold.
+    mqtt_shared_acks: bool = False
     mqtt_embedded: Literal["auto", "never"] = Field(
         default="auto", description="auto: start an embedded MQTT broker if none answers on loopback"
     )

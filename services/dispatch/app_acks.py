@@ -7,20 +7,29 @@ person in the topic must be the notice's person. A ``token`` (the ``ack_token`` 
 was pushed with the notice) is checked when one is given: a forged or expired token, or
 one of another notice or person, refuses the ack. Refused acks are logged and dropped.
 
-The subscription is QoS 1 on a persistent session (a fixed client id, clean session off),
-so acks sent while dispatch is down wait in the broker. The MQTT client acknowledges
-a message to the broker when it is read, before it is recorded: an ack read just before
-a crash can be lost, so the app repeats an ack until it sees the notice acknowledged
-(repeats are kept, never counted twice).
+One dispatch process (the default) subscribes QoS 1 on a persistent session (a fixed client
+id, clean session off), so acks sent while dispatch is down wait in the broker. Several
+dispatch processes (``SANFANG_MQTT_SHARED_ACKS=true``) cannot share one session — the broker
+would disconnect each when the next connects — so each subscribes to the shared subscription
+``$share/sanfang-dispatch/{root}/acks/+`` on a clean session of its own, and the broker hands
+each ack to one of them; acks sent while none is connected are not kept. In both cases the
+MQTT client acknowledges a message to the broker when it is read, before it is recorded: an
+ack read just before a crash can be lost, so the app repeats an ack until it sees the notice
+acknowledged (repeats are kept, never counted twice). Acks are recorded concurrently (up to
+``in_flight`` at once), so a burst goes into the database in a few group commits.
 
 >>> ack_topic("sanfang", "P00001")
 'sanfang/acks/P00001'
+>>> subscription("sanfang", shared=True)
+'$share/sanfang-dispatch/sanfang/acks/+'
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import uuid
 
 import aiomqtt
 
@@ -32,7 +41,7 @@ from services.dispatch.domain.tokens import AckClaim, TokenRefused
 from services.dispatch.errors import AckRefused, UnknownNotice
 from services.dispatch.links import AckLinks
 
-__all__ = ["AppAckListener", "ack_topic"]
+__all__ = ["AppAckListener", "ack_topic", "subscription"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,12 @@ log = logging.getLogger(__name__)
 def ack_topic(root: str, person_id: str) -> str:
     """The topic a person's app acknowledges on."""
     return f"{root}/acks/{person_id}"
+
+
+def subscription(root: str, *, shared: bool) -> str:
+    """The topic filter dispatch subscribes to: every person's ack topic, shared or not."""
+    topics = ack_topic(root, "+")
+    return f"$share/sanfang-dispatch/{topics}" if shared else topics
 
 
 class AppAckListener:
@@ -56,8 +71,14 @@ class AppAckListener:
         *,
         username: str | None = None,
         password: str | None = None,
+        shared: bool = False,
+        in_flight: int = 200,
     ) -> None:
         self._connect = {"hostname": host, "port": port, "username": username, "password": password}
+        self._shared = shared
+        self._in_flight = asyncio.Semaphore(in_flight)
+        self._taking: set[asyncio.Task[bool]] = set()
+        self.recorded = 0  # acks this listener recorded since it started
         self._root = root
         self._book = book
         self._links = links
@@ -70,20 +91,35 @@ class AppAckListener:
         while True:
             try:
                 async with aiomqtt.Client(
-                    identifier=f"sanfang-dispatch-acks-{self._root}"[:64],
-                    clean_session=False,
+                    identifier=self._client_id(),
+                    clean_session=self._shared,  # a persistent session only when it is the one
                     max_queued_incoming_messages=0,
                     **self._connect,  # type: ignore[arg-type]
                 ) as client:
-                    await client.subscribe(ack_topic(self._root, "+"), qos=1)
+                    await client.subscribe(subscription(self._root, shared=self._shared), qos=1)
                     self.subscribed = True
                     backoff.reset()
                     async for message in client.messages:
-                        await self.take(str(message.topic), message.payload)
+                        await self._in_flight.acquire()
+                        task = asyncio.create_task(self._take_one(str(message.topic), message.payload))
+                        self._taking.add(task)
+                        task.add_done_callback(self._taking.discard)
             except aiomqtt.MqttError as exc:
                 self.subscribed = False
                 log.warning("app acks over MQTT: %s; reconnecting", exc)
                 await backoff.wait()
+
+    def _client_id(self) -> str:
+        """One fixed id for the one persistent session; a new one per connection when shared."""
+        if self._shared:
+            return f"sanfang-dispatch-acks-{self._root}-{uuid.uuid4().hex[:12]}"[-64:]
+        return f"sanfang-dispatch-acks-{self._root}"[:64]
+
+    async def _take_one(self, topic: str, payload: object) -> bool:
+        try:
+            return await self.take(topic, payload)
+        finally:
+            self._in_flight.release()
 
     async def take(self, topic: str, payload: object) -> bool:
         """Record one app ack; False when it was refused."""
@@ -109,4 +145,5 @@ class AppAckListener:
         except (UnknownNotice, AckRefused) as exc:
             log.warning("app ack on %s refused: %s", topic, exc)
             return False
+        self.recorded += 1
         return True

@@ -141,6 +141,7 @@ async def build(wiring: Wiring) -> Component:
         wiring.clock,
         username=s.mqtt_username,
         password=s.mqtt_password.get_secret_value() if s.mqtt_password else None,
+        shared=s.mqtt_shared_acks,
     )
     wiring.scheduler.add_job(
         escalator.run_due,
