@@ -1,5 +1,7 @@
 """The console's HTTP edge: every route group, and the one place where the console's
 typed errors become the API's error body (a route class, so dependencies are covered).
+A page opened in a browser (``/review``) uses ``ConsolePageRoute``: not logged in, it gets a
+small page linking to the console's login instead of JSON.
 
 >>> routers = console_routers(console)  # doctest: +SKIP
 """
@@ -10,12 +12,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 from services.console.errors import ConsoleError
 from services.core.web import error_response
 
-__all__ = ["ConsoleRoute", "console_router", "error_of"]
+__all__ = ["ConsolePageRoute", "ConsoleRoute", "console_router", "error_of"]
 
 
 def error_of(error: ConsoleError) -> Response:
@@ -28,8 +31,33 @@ def error_of(error: ConsoleError) -> Response:
     return response
 
 
+#: What a page answers a browser that is not logged in (no script, no inline style: the CSP).
+LOGIN_NEEDED_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>请先登录 · Log in first</title>
+<link rel="stylesheet" href="/console/static/console.css">
+</head>
+<body>
+<main>
+<h1>请先登录值班台</h1>
+<p>此页面列出人员姓名，需要值班台账号。请在 <a href="/console/">值班台</a> 登录后重新打开本页。</p>
+<p lang="en">This page names persons and needs a duty console login.
+<a href="/console/">Log in at the duty console</a>, then open this page again.</p>
+</main>
+</body>
+</html>
+"""
+
+
 class ConsoleRoute(APIRoute):
     """A route whose ``ConsoleError`` (from the handler or a dependency) becomes a clear 4xx."""
+
+    def answer(self, error: ConsoleError) -> Response:
+        """The answer to a console error: the API's error body."""
+        return error_of(error)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -38,9 +66,24 @@ class ConsoleRoute(APIRoute):
             try:
                 return await handler(request)
             except ConsoleError as error:
-                return error_of(error)
+                return self.answer(error)
 
         return handle
+
+
+class ConsolePageRoute(ConsoleRoute):
+    """A console route serving a page to a browser: without a login it answers 401 with a small
+    HTML page (Chinese, then English) linking to the login at ``/console/``; other errors as JSON."""
+
+    def answer(self, error: ConsoleError) -> Response:
+        """The login page for a 401, the API's error body otherwise."""
+        if error.status != 401:
+            return super().answer(error)
+        return HTMLResponse(
+            LOGIN_NEEDED_PAGE,
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"},
+        )
 
 
 def console_router(tags: list[str]) -> APIRouter:

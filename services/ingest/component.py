@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import httpx
 
+from services.console.auth import Auth
+from services.console.sessions import Sessions
 from services.core.component import Component, Wiring
 from services.ingest.feed_auth import FeedAuth
 from services.ingest.feeds import Feeds
@@ -71,6 +73,7 @@ async def build(wiring: Wiring) -> Component:
             "anyone who reaches this port can push; set SANFANG_INGEST_TOKENS"
         )
 
+    officers = _auth(wiring)  # who may read the dead letters and held warnings
     scheduler = wiring.scheduler
     if sources:
         scheduler.add_job(
@@ -85,9 +88,14 @@ async def build(wiring: Wiring) -> Component:
     return Component(
         "ingest",
         routers=[
-            ingest_router(intake, feed_auth, wiring.store, s),
-            gauge_router(intake, feed_auth, rainfall, watch, wiring.store, s, wiring.clock),
+            ingest_router(intake, feed_auth, wiring.store, s, officers),
+            gauge_router(intake, feed_auth, rainfall, watch, wiring.store, s, wiring.clock, officers),
         ],
         checks=[("sources", pollers.check)] if sources else [],
         handle=Ingest(intake, rainfall, watch, pollers),
     )
+
+
+def _auth(wiring: Wiring) -> Auth:
+    """Logins are the console's: ingest checks them in the same database."""
+    return Auth(Sessions.from_settings(wiring.store, wiring.clock, wiring.settings))

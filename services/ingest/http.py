@@ -1,6 +1,12 @@
-"""Ingest's HTTP edge: ``POST /api/v1/warnings`` and the dead-letter listing."""
+"""Ingest's HTTP edge: ``POST /api/v1/warnings`` and the dead-letter listing.
 
-from __future__ import annotations
+Pushing a warning takes a feed's token (``feed_auth``); reading the dead letters, raw refused
+payloads, takes an officer's login (``Permission.VIEW``, any role), checked against the
+console's sessions in the shared database: a bearer token or the console's session cookie.
+"""
+
+# No "from __future__ import annotations": FastAPI reads the annotation of ``list_deadletters``,
+# which names a dependency made inside ``ingest_router``, at runtime.
 
 from typing import Annotated, Any
 
@@ -10,6 +16,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
+from services.console.auth import Auth, Caller
+from services.console.http import console_router
+from services.console.roles import Permission
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
@@ -32,9 +41,15 @@ _WARNING_BODY: dict[str, Any] = {
 }
 
 
-def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Settings) -> APIRouter:
-    """The routes through which warnings are pushed, and dead letters are read."""
-    router = APIRouter(tags=["ingest"])
+def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Settings, auth: Auth) -> APIRouter:
+    """The routes through which warnings are pushed, and dead letters are read (by officers).
+
+    >>> router = ingest_router(None, None, None, None, Auth(sessions=None))  # type: ignore[arg-type]
+    >>> sorted(route.path for route in router.routes)
+    ['/api/v1/deadletters', '/api/v1/warnings']
+    """
+    router = console_router(["ingest"])
+    Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     @router.post(
         "/api/v1/warnings",
@@ -63,8 +78,13 @@ def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Setti
             response.status_code = 200
         return accepted
 
-    @router.get("/api/v1/deadletters", response_model=list[DeadLetterPublic])
+    @router.get(
+        "/api/v1/deadletters",
+        response_model=list[DeadLetterPublic],
+        responses={401: {"description": "not logged in"}},
+    )
     async def list_deadletters(
+        _: Viewer,
         reason: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[DeadLetterPublic]:

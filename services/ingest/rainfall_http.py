@@ -5,9 +5,14 @@ dead-lettered with its reason, so one broken gauge does not blind the others. A 
 that cannot be read as a whole (not JSON/CSV, missing columns) is refused whole (422),
 and so is a body whose every row was refused, so a sender that got everything wrong is
 told so by the status alone.
+
+The stations list names no person and stays open; the held warnings (not yet applied) take an
+officer's login (``Permission.VIEW``, any role), checked against the console's sessions in the
+shared database: a bearer token or the console's session cookie.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI reads the annotation of ``list_held``, which
+# names a dependency made inside ``gauge_router``, at runtime.
 
 from typing import Annotated, Any
 
@@ -16,6 +21,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
+from services.console.auth import Auth, Caller
+from services.console.http import console_router
+from services.console.roles import Permission
 from services.core.clock import Clock
 from services.core.settings import Settings
 from services.core.store import Store
@@ -95,9 +103,19 @@ def gauge_router(
     store: Store,
     settings: Settings,
     clock: Clock,
+    auth: Auth,
 ) -> APIRouter:
-    """The routes through which readings are pushed and stations and held warnings are read."""
-    router = APIRouter(tags=["ingest"])
+    """The routes through which readings are pushed and stations and held warnings (by
+    officers) are read.
+
+    >>> from services.core.clock import SystemClock
+    >>> auth = Auth(sessions=None)  # type: ignore[arg-type]
+    >>> router = gauge_router(None, None, None, None, None, None, SystemClock(), auth)
+    >>> sorted(route.path for route in router.routes)
+    ['/api/v1/rainfall', '/api/v1/stations', '/api/v1/warnings/held']
+    """
+    router = console_router(["ingest"])
+    Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     @router.post(
         "/api/v1/rainfall",
@@ -144,8 +162,13 @@ def gauge_router(
         """Every registry station with its newest reading and whether it is reporting."""
         return [_public(report) for report in await watch.reports()]
 
-    @router.get("/api/v1/warnings/held", response_model=list[HeldWarningPublic])
+    @router.get(
+        "/api/v1/warnings/held",
+        response_model=list[HeldWarningPublic],
+        responses={401: {"description": "not logged in"}},
+    )
     async def list_held(
+        _: Viewer,
         pending: Annotated[bool, Query(description="only those still waiting")] = False,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[HeldWarningPublic]:

@@ -4,25 +4,33 @@
     GET /api/v1/review?from=…&to=…                           → its JSON twin
 
 ``rules`` names a file in the rules directory (``rules/strict.yaml`` → ``strict``), never a path.
+A review names the persons who never acknowledged, so both need an officer's login
+(``Permission.VIEW``, any role), checked against the console's sessions in the shared
+database: a bearer token or the console's session cookie. Not logged in, the page answers
+401 with a small page linking to the console's login, the JSON the API's 401.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI reads the annotations of the routes, which
+# name a dependency made inside ``review_router``, at runtime.
 
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from schemas.rules import RulesFile
+from services.console.auth import Auth, Caller
+from services.console.http import ConsolePageRoute, console_router
+from services.console.roles import Permission
 from services.core.clock import BEIJING
 from services.core.settings import Settings
 from services.core.store import Store
 from services.core.web import error_response
 from services.replay.errors import ReplayError
-from services.replay.report.html import render_html
+from services.replay.report.html import REPORT_CSP, render_html
 from services.replay.run import replay
 from services.rules.domain.errors import RulesFileError
 from services.rules.service import read_rules_file
@@ -33,6 +41,7 @@ _NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
 From = Annotated[str | None, Query(alias="from", max_length=40)]
 To = Annotated[str | None, Query(alias="to", max_length=40)]
 Rules = Annotated[list[str], Query(max_length=5)]
+_NOT_LOGGED_IN: dict[int | str, dict[str, Any]] = {401: {"description": "not logged in"}}
 
 
 def _when(text: str | None) -> datetime | None:
@@ -42,9 +51,17 @@ def _when(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
 
 
-def review_router(store: Store, settings: Settings, rules_dir: Path) -> APIRouter:
-    """The review page and its JSON."""
-    router = APIRouter(tags=["review"])
+def review_router(store: Store, settings: Settings, rules_dir: Path, auth: Auth) -> APIRouter:
+    """The review page and its JSON, for logged-in officers.
+
+    >>> from services.rules.component import default_rules_file
+    >>> auth = Auth(sessions=None)  # type: ignore[arg-type]
+    >>> router = review_router(None, None, default_rules_file().parent, auth)  # type: ignore[arg-type]
+    >>> sorted((route.path, type(route).__name__) for route in router.routes)
+    [('/api/v1/review', 'ConsoleRoute'), ('/review', 'ConsolePageRoute')]
+    """
+    router = console_router(["review"])
+    Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     async def build(start: str | None, end: str | None, rules: list[str]) -> Any:
         files: list[RulesFile] = []
@@ -64,16 +81,35 @@ def review_router(store: Store, settings: Settings, rules_dir: Path) -> APIRoute
         except ReplayError as exc:
             return error_response(422, "replay_failed", str(exc))
 
-    @router.get("/review", response_class=HTMLResponse)
-    async def review_page(start: From = None, end: To = None, rules: Rules = []) -> Response:  # noqa: B006
+    async def review_page(
+        _: Viewer,
+        start: From = None,
+        end: To = None,
+        rules: Rules = [],  # noqa: B006
+    ) -> Response:
         """The review of a window as a page (plots, sortable tables, what-ifs)."""
         result = await build(start, end, rules)
         if isinstance(result, Response):
             return result
-        return HTMLResponse(render_html(result))
+        return HTMLResponse(render_html(result), headers={"Content-Security-Policy": REPORT_CSP})
 
-    @router.get("/api/v1/review")
-    async def review_json(start: From = None, end: To = None, rules: Rules = []) -> Response:  # noqa: B006
+    # A page for a browser: not logged in, it answers a page linking to the login, not JSON.
+    router.add_api_route(
+        "/review",
+        review_page,
+        methods=["GET"],
+        response_class=HTMLResponse,
+        responses=_NOT_LOGGED_IN,
+        route_class_override=ConsolePageRoute,
+    )
+
+    @router.get("/api/v1/review", responses=_NOT_LOGGED_IN)
+    async def review_json(
+        _: Viewer,
+        start: From = None,
+        end: To = None,
+        rules: Rules = [],  # noqa: B006
+    ) -> Response:
         """The review of a window as JSON (the report's twin)."""
         result = await build(start, end, rules)
         if isinstance(result, Response):

@@ -1,5 +1,5 @@
-"""Helpers of the integration tests: run Sanfang in the test's loop, watch MQTT, read the
-ack tokens the apps were pushed, wait."""
+"""Helpers of the integration tests: run Sanfang in the test's loop, log an officer in, watch
+MQTT, read the ack tokens the apps were pushed, wait."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,11 +17,20 @@ import httpx
 from sqlalchemy import select
 
 from schemas.notices import AppNotice, Channel
+from services.console.accounts import Accounts
+from services.console.audit import Actor
+from services.console.bodies import AccountIn
+from services.console.roles import Role
+from services.console.sessions import Sessions
 from services.core.clock import Clock, SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
 from services.runtime import ALL_SERVICES, Runtime
+
+#: The password of the officers the tests make (strong enough for the console's rules).
+OFFICER_PASSWORD = "Typhoon-Watch-2024!"
+_CLI = Actor("cli:test", "测试", "administrator", "local")
 
 
 @dataclass
@@ -55,6 +65,24 @@ async def running(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+async def officer_bearer(
+    sanfang: Sanfang, role: Role = Role.VIEWER, username: str | None = None
+) -> dict[str, str]:
+    """The bearer header of a new officer of ``role`` (named ``username``, or a fresh name),
+    added and logged in as ``sanfang users add`` and the console would, in the running Sanfang's
+    database and on its clock. Every service checks the console's sessions there, so this works
+    whether the console runs or not."""
+    clock = sanfang.runtime.clock
+    name = username or f"{role.value}-{uuid.uuid4().hex[:8]}"
+    async with Store(sanfang.settings.database_url_effective) as store:
+        accounts, sessions = Accounts(store, clock), Sessions.from_settings(store, clock, sanfang.settings)
+        await accounts.add(
+            AccountIn(username=name, display_name=name, role=role, password=OFFICER_PASSWORD), by=_CLI
+        )
+        login = await sessions.login(name, OFFICER_PASSWORD, source_ip="127.0.0.1")
+    return {"Authorization": f"Bearer {login.token}"}
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.core.broker import EmbeddedBroker
-from tests.integration.helpers import running, wait_until
+from tests.integration.helpers import officer_bearer, running, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,10 @@ async def test_refused_with_a_clear_message_and_a_dead_letter(
         assert error["error"] == reason
         assert words in error["message"]
 
-        letters = (await sanfang.http.get("/api/v1/deadletters", params={"reason": reason})).json()
+        viewer = await officer_bearer(sanfang)
+        letters = (
+            await sanfang.http.get("/api/v1/deadletters", params={"reason": reason}, headers=viewer)
+        ).json()
         assert [letter["event_id"] for letter in letters] == [error["dead_letter_id"]]
         assert letters[0]["raw"] == body.decode()
         assert letters[0]["source"] == "api:/api/v1/warnings"
@@ -88,7 +91,10 @@ async def test_a_body_over_the_limit_gets_413(broker: EmbeddedBroker, settings_f
         )
         assert answer.status_code == 413
         assert answer.json()["error"] == "body_too_large"
-        letters = (await sanfang.http.get("/api/v1/deadletters", params={"reason": "body_too_large"})).json()
+        viewer = await officer_bearer(sanfang)
+        letters = (
+            await sanfang.http.get("/api/v1/deadletters", params={"reason": "body_too_large"}, headers=viewer)
+        ).json()
         assert len(letters) == 1
 
         # Streamed without a Content-Length, the limit still holds.

@@ -32,6 +32,27 @@ from tests.integration.helpers import Sanfang
 ROOT = Path(__file__).resolve().parents[3]
 
 
+async def notices_of_one_response(store: Store, count: int, at: datetime) -> None:
+    """``count`` notices ``n-0000``… of response ``resp-1``, to persons ``p-0000``…, as dispatch
+    writes them, straight into the store (for tests of acks without a fan-out first)."""
+    rows = [
+        {
+            "notice_id": f"n-{i:04d}",
+            "response_id": "resp-1",
+            "response_event_id": "act-1",
+            "person_id": f"p-{i:04d}",
+            "unit_id": "u-1",
+            "change": "activated",
+            "level": "IV",
+            "drill": False,
+            "created_at": at,
+        }
+        for i in range(count)
+    ]
+    async with store.transaction() as tx:
+        await tx.execute(tables.notices.insert(), rows)
+
+
 def activation(scope: Scope, level: Level = Level.IV, *, at: datetime | None = None) -> ResponseActivated:
     """An activation as the rules publish it."""
     occurred = at or datetime.now(UTC)

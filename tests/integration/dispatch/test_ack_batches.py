@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from schemas.notices import Channel
 from services.core import tables
@@ -15,6 +15,7 @@ from services.core.outbox import Outbox
 from services.core.store import Store
 from services.dispatch.acks import AckBook, AckOutcome
 from services.dispatch.errors import AckRefused, UnknownNotice
+from tests.integration.dispatch.helpers import notices_of_one_response
 
 pytestmark = [pytest.mark.integration]
 
@@ -22,25 +23,10 @@ NOW = datetime(2024, 5, 4, 0, 0, tzinfo=UTC)
 PERSONS = 300
 
 
-def _notice(i: int) -> dict[str, object]:
-    return {
-        "notice_id": f"n-{i:04d}",
-        "response_id": "resp-1",
-        "response_event_id": "act-1",
-        "person_id": f"p-{i:04d}",
-        "unit_id": "u-1",
-        "change": "activated",
-        "level": "IV",
-        "drill": False,
-        "created_at": NOW,
-    }
-
-
 async def test_a_burst_of_acks_is_written_in_few_transactions_each_answered(database_url: str) -> None:
     async with Store(database_url) as store:
         await store.migrate()
-        async with store.transaction() as tx:
-            await tx.execute(insert(tables.notices), [_notice(i) for i in range(PERSONS)])
+        await notices_of_one_response(store, PERSONS, NOW)
         outbox = Outbox(store, ManualClock(NOW))
         book = AckBook(outbox, ManualClock(NOW), max_batch=100)
         commits = 0

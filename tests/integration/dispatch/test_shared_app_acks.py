@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiomqtt
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from services.core import tables
 from services.core.clock import ManualClock
@@ -20,26 +20,13 @@ from services.dispatch.acks import AckBook
 from services.dispatch.app_acks import AppAckListener, ack_topic
 from services.dispatch.links import AckLinks
 from tests.conftest import unique
+from tests.integration.dispatch.helpers import notices_of_one_response
 from tests.integration.helpers import wait_until
 
 pytestmark = [pytest.mark.integration]
 
 NOW = datetime(2024, 5, 4, tzinfo=UTC)
 PERSONS = 60
-
-
-def _notice(i: int) -> dict[str, object]:
-    return {
-        "notice_id": f"n-{i:04d}",
-        "response_id": "resp-1",
-        "response_event_id": "act-1",
-        "person_id": f"p-{i:04d}",
-        "unit_id": "u-1",
-        "change": "activated",
-        "level": "IV",
-        "drill": False,
-        "created_at": NOW,
-    }
 
 
 async def test_two_listeners_share_the_acks_and_record_each_once(
@@ -49,8 +36,7 @@ async def test_two_listeners_share_the_acks_and_record_each_once(
     root = unique("shared-acks-")
     async with Store(database_url) as store:
         await store.migrate()
-        async with store.transaction() as tx:
-            await tx.execute(insert(tables.notices), [_notice(i) for i in range(PERSONS)])
+        await notices_of_one_response(store, PERSONS, NOW)
         clock = ManualClock(NOW)
         book = AckBook(Outbox(store, clock), clock)
         links = AckLinks(b"k" * 32, "http://127.0.0.1", timedelta(hours=72))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from services.core.broker import EmbeddedBroker
-from tests.integration.helpers import running
+from tests.integration.helpers import officer_bearer, running
 from tests.integration.ingest.topic import read_topic
 
 pytestmark = pytest.mark.integration
@@ -71,9 +71,17 @@ async def test_only_the_configured_feeds_may_push_warnings_and_readings(
         assert huge.status_code == 401
         refused["unauthenticated"].append((huge.json()["dead_letter_id"], "/api/v1/rainfall"))
 
+        # Dead letters are read by an officer, not with a feed's token.
+        viewer = await officer_bearer(sanfang)
+        params = {"reason": "unauthenticated"}
+        assert (await sanfang.http.get("/api/v1/deadletters", params=params)).status_code == 401
+        fed = await sanfang.http.get("/api/v1/deadletters", params=params, headers=as_feed(OBSERVATORY))
+        assert fed.status_code == 401
         for reason, expected in refused.items():
             letters = (
-                await sanfang.http.get("/api/v1/deadletters", params={"reason": reason, "limit": 100})
+                await sanfang.http.get(
+                    "/api/v1/deadletters", params={"reason": reason, "limit": 100}, headers=viewer
+                )
             ).json()
             assert sorted((letter["event_id"], letter["source"]) for letter in letters) == sorted(
                 (letter_id, f"api:{path}") for letter_id, path in expected
@@ -102,7 +110,7 @@ async def test_only_the_configured_feeds_may_push_warnings_and_readings(
         assert bad_row.status_code == 422
         bad_warning = await post("/api/v1/warnings", content=b"{", headers={**JSON, **as_feed(OBSERVATORY)})
         assert bad_warning.status_code == 422
-        letters = (await sanfang.http.get("/api/v1/deadletters", params={"limit": 2})).json()
+        letters = (await sanfang.http.get("/api/v1/deadletters", params={"limit": 2}, headers=viewer)).json()
         assert [letter["source"] for letter in letters] == [
             "api:observatory /api/v1/warnings",
             "api:gauges /api/v1/rainfall",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.core.broker import EmbeddedBroker
-from tests.integration.helpers import running, wait_until
+from tests.integration.helpers import officer_bearer, running, wait_until
 from tests.integration.ingest.topic import read_topic
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,11 @@ async def test_updates_and_cancels_wait_for_what_they_reference_across_a_restart
                 "/api/v1/warnings", content=(CAP / name).read_bytes(), headers=XML
             )
             assert answer.status_code == 202, answer.text
-        held = (await sanfang.http.get("/api/v1/warnings/held", params={"pending": "true"})).json()
+        # Held warnings are read by officers; the session outlives the process (it is in the database).
+        viewer = await officer_bearer(sanfang)
+        held = (
+            await sanfang.http.get("/api/v1/warnings/held", params={"pending": "true"}, headers=viewer)
+        ).json()
         assert {(h["signal_id"], tuple(h["awaiting"])) for h in held} == {
             (CANCEL, (UPDATE,)),
             (UPDATE, (ISSUE,)),
@@ -47,7 +51,8 @@ async def test_updates_and_cancels_wait_for_what_they_reference_across_a_restart
             "/api/v1/warnings", content=(CAP / "typhoon_blue_issue.xml").read_bytes(), headers=XML
         )
         assert issue.status_code == 202
-        assert (await sanfang.http.get("/api/v1/warnings/held", params={"pending": "true"})).json() == []
+        pending = await sanfang.http.get("/api/v1/warnings/held", params={"pending": "true"}, headers=viewer)
+        assert pending.json() == []
 
         # An update whose issue never comes is published after the hold time, and says why.
         orphan = {
@@ -61,7 +66,7 @@ async def test_updates_and_cancels_wait_for_what_they_reference_across_a_restart
         assert (await sanfang.http.post("/api/v1/warnings", json=orphan)).status_code == 202
 
         async def orphan_released() -> bool:
-            rows = (await sanfang.http.get("/api/v1/warnings/held")).json()
+            rows = (await sanfang.http.get("/api/v1/warnings/held", headers=viewer)).json()
             return any(r["signal_id"] == "orphan-update" and r["outcome"] == "timed_out" for r in rows)
 
         await wait_until(orphan_released, within=15, what="the orphan update released after its hold time")
@@ -71,7 +76,8 @@ async def test_updates_and_cancels_wait_for_what_they_reference_across_a_restart
             until=lambda seen: len(seen) >= 4,
         )
         rows = {
-            r["signal_id"]: r["outcome"] for r in (await sanfang.http.get("/api/v1/warnings/held")).json()
+            r["signal_id"]: r["outcome"]
+            for r in (await sanfang.http.get("/api/v1/warnings/held", headers=viewer)).json()
         }
     assert [e["signal_id"] for e in events if e["hazard"] == "typhoon"] == [ISSUE, UPDATE, CANCEL]
     assert [e["action"] for e in events if e["hazard"] == "typhoon"] == ["issue", "update", "cancel"]

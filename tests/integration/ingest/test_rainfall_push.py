@@ -10,7 +10,7 @@ import pytest
 
 from schemas.envelope import derived_id
 from services.core.broker import EmbeddedBroker
-from tests.integration.helpers import running
+from tests.integration.helpers import officer_bearer, running
 from tests.integration.ingest.topic import read_topic
 
 pytestmark = pytest.mark.integration
@@ -69,13 +69,19 @@ async def test_readings_pushed_as_json_and_csv_reach_the_rainfall_topic_once(
         wrong_type = await post("/api/v1/rainfall", content=b"x", headers={"content-type": "text/plain"})
         assert wrong_type.status_code == 415
 
-        letters = (await sanfang.http.get("/api/v1/deadletters", params={"reason": "unknown_station"})).json()
+        viewer = await officer_bearer(sanfang)
+        letters = (
+            await sanfang.http.get(
+                "/api/v1/deadletters", params={"reason": "unknown_station"}, headers=viewer
+            )
+        ).json()
         assert (
             letters[0]["raw"]
             == "station_id,observed_at,interval_minutes,rainfall_mm\nG9999,2024-05-04 06:45,5,1.0"
         )
         assert letters[0]["source"] == "api:/api/v1/rainfall"
 
+        # The stations name no person: open without a login.
         stations = {s["station_id"]: s for s in (await sanfang.http.get("/api/v1/stations")).json()}
         assert stations["BA004"]["last_observed_at"].startswith("2024-05-03T23:00:00")  # the 07:00 hourly
         assert stations["BA022"]["state"] == "not_expected"  # under maintenance

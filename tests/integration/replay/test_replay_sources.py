@@ -12,7 +12,7 @@ from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.store import Store
 from services.replay.run import replay
-from tests.integration.helpers import app_tokens, running, wait_until
+from tests.integration.helpers import app_tokens, officer_bearer, running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -66,8 +66,10 @@ async def test_store_and_kafka_replays_agree_and_the_metrics_are_what_happened(
             from_store = await replay(store, settings, source="store", **window)
             from_kafka = await replay(store, settings, source="kafka", bootstrap=broker.bootstrap, **window)
 
-            page = await sanfang.http.get("/review")
-            twin = await sanfang.http.get("/api/v1/review", params={"rules": "strict"})
+            # The review names persons: an officer's.
+            viewer = await officer_bearer(sanfang)
+            page = await sanfang.http.get("/review", headers=viewer)
+            twin = await sanfang.http.get("/api/v1/review", params={"rules": "strict"}, headers=viewer)
 
     assert from_store.timeline == from_kafka.timeline
     assert from_store.real == from_kafka.real

@@ -11,6 +11,7 @@ from services.demo.season.log import season_log, small_directory
 from services.replay.domain.ledger import Ledger
 from services.replay.domain.people import People
 from services.replay.domain.review import build_review
+from services.replay.report.html import REPORT_CSP
 from services.replay.run import write_report
 from services.rules.service import read_rules_file
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 RULES = Path(__file__).resolve().parents[3] / "rules"
+SERVED = "http://sanfang.invalid/review"
 
 
 @pytest.fixture
@@ -38,12 +40,23 @@ def report(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_report_opens_with_its_plots_and_no_console_errors(report: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("opened", ["file", "served"])
+def test_the_report_opens_with_its_plots_and_no_console_errors(
+    report: Path, tmp_path: Path, opened: str
+) -> None:
+    """Opened as a file, and as ``GET /review`` serves it: with its strict CSP, under which the
+    report's own style and script must still apply (a blocked one is a console error)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed (scripts/install-browser)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Route, sync_playwright
 
     errors: list[str] = []
+    url = report.as_uri() if opened == "file" else SERVED
+
+    def serve(route: Route) -> None:
+        headers = {"content-type": "text/html; charset=utf-8", "content-security-policy": REPORT_CSP}
+        route.fulfill(status=200, headers=headers, body=report.read_bytes())
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
@@ -52,9 +65,14 @@ def test_the_report_opens_with_its_plots_and_no_console_errors(report: Path, tmp
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on(
                 "request",
-                lambda r: errors.append(f"fetched {r.url}") if not r.url.startswith("file:") else None,
+                lambda r: errors.append(f"fetched {r.url}") if r.url not in (url, report.as_uri()) else None,
             )
-            page.goto(report.as_uri())
+            page.route(SERVED, serve)
+            page.goto(url)
+            if opened == "served":  # the style applied: the timeline's cells are padded
+                cell = page.locator("div.timeline td").first
+                padding = cell.evaluate("e => getComputedStyle(e).paddingLeft")
+                assert padding != "0px", padding
             for plot in ("rain-station", "rain-street", "ack-curve", "levels"):
                 box = page.locator(f"svg.{plot}").first.bounding_box()
                 assert box is not None, f"{plot} is not laid out"

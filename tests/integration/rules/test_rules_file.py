@@ -15,17 +15,14 @@ import pytest
 
 from schemas.topics import Topic
 from schemas.warnings import Colour, Hazard
-from services.console.accounts import Accounts
-from services.console.audit import Actor, AuditFilter, query
-from services.console.bodies import AccountIn
+from services.console.audit import AuditFilter, query
 from services.console.roles import Role
-from services.console.sessions import Sessions
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import BEIJING, ManualClock
 from services.core.store import Store
 from services.rules.domain.errors import RulesFileError
 from services.runtime import Runtime
-from tests.integration.helpers import Sanfang, running, wait_until
+from tests.integration.helpers import officer_bearer, running, wait_until
 from tests.integration.rules.support import publish, signal, topic_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -47,8 +44,6 @@ signals:
 """
 
 REFUSED = 'sanfang_rules_reloads_total{outcome="refused"}'
-PASSWORD = "Typhoon-Watch-2024!"
-CLI = Actor("cli:test", "测试", "administrator", "local")
 
 
 def _metric(text: str, name: str) -> float:
@@ -56,22 +51,6 @@ def _metric(text: str, name: str) -> float:
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
-
-
-async def _bearers(sanfang: Sanfang, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
-    """An administrator's and a duty officer's bearer headers, logged in as the console would
-    log them in (no console runs here: the rules process reads the same sessions)."""
-    clock = ManualClock(now)
-    async with Store(sanfang.settings.database_url_effective) as store:
-        accounts, sessions = Accounts(store, clock), Sessions.from_settings(store, clock, sanfang.settings)
-        headers = []
-        for username, role in (("admin-li", Role.ADMINISTRATOR), ("duty-wang", Role.DUTY_OFFICER)):
-            await accounts.add(
-                AccountIn(username=username, display_name=username, role=role, password=PASSWORD), by=CLI
-            )
-            login = await sessions.login(username, PASSWORD, source_ip="127.0.0.1")
-            headers.append({"Authorization": f"Bearer {login.token}"})
-    return headers[0], headers[1]
 
 
 async def test_an_invalid_rules_file_stops_the_runtime_naming_line_and_field(
@@ -120,7 +99,8 @@ async def test_an_invalid_reload_is_refused_and_the_last_good_rules_keep_decidin
 
         path.write_text(BROKEN, encoding="utf-8")
         # Reloading is an administrator's; the rules process checks the console's logins.
-        admin, duty = await _bearers(sanfang, T0)
+        admin = await officer_bearer(sanfang, Role.ADMINISTRATOR, "admin-li")
+        duty = await officer_bearer(sanfang, Role.DUTY_OFFICER)
         assert (await sanfang.http.post("/api/v1/rules/reload")).status_code == 401
         assert (await sanfang.http.post("/api/v1/rules/reload", headers=duty)).status_code == 403
         answer = await sanfang.http.post("/api/v1/rules/reload", headers=admin)
