@@ -184,3 +184,67 @@ def test_a_rules_file_error_is_a_config_error_so_the_service_refuses_to_start() 
 
     with pytest.raises(ConfigError):
         load_rules("id: x\n")
+
+
+UP_AUTO = "confirmed-signal-up-automatic"
+# The default confirmation policy, line by line: (source, direction, drill, level, bureau
+# confirmed) → (decision, the policy line that gave it).
+POLICY_TABLE = [
+    # rain proposes; an officer activates, raises or lowers — real or drill, any level
+    (Source.RAINFALL, Direction.UP, False, Level.IV, True, Decision.OFFICER, "rainfall-waits-for-officer"),
+    (Source.RAINFALL, Direction.UP, True, Level.III, True, Decision.OFFICER, "rainfall-waits-for-officer"),
+    (Source.RAINFALL, Direction.DOWN, False, Level.III, True, Decision.OFFICER, "rainfall-waits-for-officer"),
+    # confirmed signal mappings up to III take effect at once
+    (
+        Source.SIGNAL,
+        Direction.UP,
+        False,
+        Level.WATCH,
+        True,
+        Decision.AUTOMATIC,
+        "confirmed-signal-up-automatic",
+    ),
+    (Source.SIGNAL, Direction.UP, False, Level.IV, True, Decision.AUTOMATIC, UP_AUTO),
+    (Source.SIGNAL, Direction.UP, True, Level.III, True, Decision.AUTOMATIC, UP_AUTO),
+    # II and I go up only with an officer
+    (Source.SIGNAL, Direction.UP, False, Level.II, True, Decision.OFFICER, "otherwise"),
+    (Source.SIGNAL, Direction.UP, False, Level.I, True, Decision.OFFICER, "otherwise"),
+    # a mapping the bureau has not confirmed only proposes, whatever the level
+    (Source.SIGNAL, Direction.UP, False, Level.IV, False, Decision.OFFICER, "unconfirmed_mappings"),
+    (Source.SIGNAL, Direction.UP, False, Level.WATCH, False, Decision.OFFICER, "unconfirmed_mappings"),
+    # a cancelled or lowered signal lowers or ends after the hold time, by itself
+    (Source.SIGNAL, Direction.DOWN, False, Level.III, True, Decision.AUTOMATIC, "signal-down-automatic"),
+    (Source.SIGNAL, Direction.DOWN, False, Level.I, False, Decision.AUTOMATIC, "signal-down-automatic"),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "direction", "drill", "level", "confirmed", "decision", "line"), POLICY_TABLE
+)
+def test_default_confirmation_policy(
+    source: Source,
+    direction: Direction,
+    drill: bool,
+    level: Level,
+    confirmed: bool,
+    decision: Decision,
+    line: str,
+) -> None:
+    policy = rules_file("default").confirmation
+    choice = policy.decide(
+        source=source, direction=direction, drill=drill, level=level, bureau_confirmed=confirmed
+    )
+    assert (choice.decision, choice.rule) == (decision, line)
+
+
+def test_default_policy_table_covers_every_line_and_the_hold_times() -> None:
+    rules = rules_file("default")
+    lines = {line for *_, line in POLICY_TABLE}
+    assert lines == {r.id for r in rules.confirmation.rules} | {"otherwise", "unconfirmed_mappings"}
+    assert (rules.confirmation.confirm_within_minutes, rules.confirmation.reraise_after_minutes) == (30, 15)
+    hold = rules.de_escalation
+    assert (hold.cancel_hold_minutes, hold.rainfall_quiet_minutes, hold.manual_levels) == (
+        60,
+        180,
+        "never_lowered",
+    )
