@@ -6,6 +6,7 @@ API models are split by role (In / Public) and never reuse a storage row on the 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
@@ -19,8 +20,12 @@ __all__ = [
     "AckAccepted",
     "AckIn",
     "DeadLetterPublic",
+    "HeldWarningPublic",
+    "RainfallAccepted",
     "ResponseCounts",
     "ResponsePublic",
+    "RowRejected",
+    "StationPublic",
     "WarningAccepted",
     "WarningIn",
 ]
@@ -119,3 +124,64 @@ class DeadLetterPublic(Model):
     raw: str
     raw_truncated: bool
     received_at: datetime
+
+
+# Ingest's gauge, station and held-warning endpoints (what clients get back).
+
+
+class RowRejected(Model):
+    """One refused reading: where it was in the body, why, and its dead letter."""
+
+    path: str
+    reason: str
+    message: str
+    dead_letter_id: str
+
+
+class RainfallAccepted(Model):
+    """What became of a body of readings.
+
+    ``accepted`` new readings (``corrections`` of them replace an earlier value),
+    ``duplicates`` already taken before, ``rejected`` refused and dead-lettered.
+    """
+
+    accepted: int
+    corrections: int
+    duplicates: int
+    rejected: list[RowRejected]
+
+
+class StationPublic(Model):
+    """A station of the registry with its newest reading and whether it is reporting.
+
+    ``reporting``: heard within the silence limit; ``silent``: active but not heard (or
+    never); ``not_expected``: under maintenance or retired. ``missing_readings`` counts
+    the intervals since the newest reading.
+    """
+
+    station_id: str
+    name: str
+    name_en: str
+    street: Street
+    latitude: float
+    longitude: float
+    registry_status: str
+    state: Literal["reporting", "silent", "not_expected"]
+    last_observed_at: datetime | None
+    last_received_at: datetime | None
+    last_rainfall_mm: float | None
+    interval_minutes: int | None
+    missing_readings: int
+
+
+class HeldWarningPublic(Model):
+    """An update or cancel that waited (or waits) for the message it references."""
+
+    event_id: str
+    signal_id: str
+    awaiting: list[str]
+    issued_at: datetime
+    held_at: datetime
+    release_by: datetime
+    released_at: datetime | None
+    outcome: str | None

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from schemas.console import AccountIn, AccountPublic, Role
 from services.console import tables
 from services.console.audit import Actor, record
-from services.console.bodies import AccountIn, AccountPublic
 from services.console.errors import Conflict, Invalid, NotFound
 from services.console.passwords import hash_password, weakness
-from services.console.roles import Role
 from services.core.clock import Clock
 from services.core.store import Store
 

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schemas.console import AuditEntry
 from services.console import tables
-from services.console.bodies import AuditEntry
 from services.core.clock import BEIJING
 from services.core.store import Store
 

@@ -19,9 +19,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from schemas.console import Permission
 from services.console.audit import Actor
 from services.console.errors import Forbidden, NotAuthenticated
-from services.console.roles import Permission
+from services.console.roles import allows
 from services.console.sessions import Officer, Sessions
 
 __all__ = ["COOKIE", "CSRF_HEADER", "Auth", "Caller", "source_ip"]
@@ -49,7 +50,7 @@ class Caller:
 
     def can(self, permission: Permission) -> bool:
         """Whether the caller's role allows ``permission``."""
-        return self.officer.role.allows(permission)
+        return allows(self.officer.role, permission)
 
     def need(self, permission: Permission, what: str) -> None:
         """Raise ``Forbidden`` unless the caller's role allows ``permission``."""

@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.areas import Street
+from schemas.console import Board, BoardCounts, BoardRow, PendingPerson
 from schemas.directory import Role as PersonRole
-from services.console.bodies import Board, BoardCounts, BoardRow, PendingPerson
 from services.console.errors import NotFound
 from services.console.escalations import Standing, escalation_fingerprint, standings
 from services.console.responses import get_response

@@ -16,10 +16,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from schemas.console import AccountIn, Role
 from services.console.accounts import Accounts
 from services.console.audit import Actor
-from services.console.bodies import AccountIn
-from services.console.roles import Role
 from services.core.clock import SystemClock
 from services.core.errors import ConfigError
 from services.core.settings import Settings

@@ -20,14 +20,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.commands import Command, ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
+from schemas.console import ApprovalPublic, DecisionOut, LevelIn, Permission
 from schemas.envelope import new_id
 from schemas.responses import Level
 from services.console import tables as console_tables
 from services.console.audit import record
 from services.console.auth import Caller
-from services.console.bodies import ApprovalPublic, DecisionOut, LevelIn
 from services.console.errors import Conflict, NotFound
-from services.console.roles import Permission, needs_commander, needs_two_officers
+from services.console.roles import needs_commander, needs_two_officers
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.console.bodies import UnitPublic
+from schemas.console import UnitPublic
 from services.core import tables
 from services.core.store import Store
 

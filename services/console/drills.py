@@ -24,14 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.areas import Scope
 from schemas.commands import ManualLevelSet
+from schemas.console import DrillIn, DrillPublic, Permission
 from schemas.envelope import derived_id, new_id
 from schemas.responses import Level, ResponseActivated
 from services.console import tables as console_tables
 from services.console.audit import Actor, record
 from services.console.auth import Caller
-from services.console.bodies import DrillIn, DrillPublic
 from services.console.errors import Invalid
-from services.console.roles import Permission, needs_commander
+from services.console.roles import needs_commander
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox

@@ -20,13 +20,7 @@ from collections.abc import Sequence
 from sqlalchemy import RowMapping, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.envelope import new_id
-from schemas.notices import MANUAL_RECIPIENTS_LIMIT, ManualNoticeRequested
-from services.console import tables as console_tables
-from services.console.audit import record
-from services.console.auth import Caller
-from services.console.board import pending_of_manual
-from services.console.bodies import (
+from schemas.console import (
     BoardCounts,
     ManualNoticeIn,
     ManualNoticeOut,
@@ -34,6 +28,12 @@ from services.console.bodies import (
     ManualNoticePublic,
     PendingPerson,
 )
+from schemas.envelope import new_id
+from schemas.notices import MANUAL_RECIPIENTS_LIMIT, ManualNoticeRequested
+from services.console import tables as console_tables
+from services.console.audit import record
+from services.console.auth import Caller
+from services.console.board import pending_of_manual
 from services.console.errors import Invalid, NotFound
 from services.core import tables
 from services.core.clock import Clock

@@ -22,10 +22,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schemas.console import NoticeAckIn, OnBehalfIn, OnBehalfOut
 from schemas.notices import Channel
 from services.console.audit import record
 from services.console.auth import Caller
-from services.console.bodies import NoticeAckIn, OnBehalfIn, OnBehalfOut
 from services.console.errors import NotFound
 from services.core import tables
 from services.core.clock import Clock

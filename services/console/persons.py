@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from schemas.console import PersonHistory, PersonNotice
 from schemas.notices import Channel, NoticeChange
 from schemas.responses import Level
-from services.console.bodies import PersonHistory, PersonNotice
 from services.console.errors import NotFound
 from services.console.escalations import Standing, standings
 from services.core import tables

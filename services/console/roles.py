@@ -1,8 +1,11 @@
-"""Officers' roles and what each may do; pure, so the rules of who-may-what read in one place.
+"""What each officer's role may do; pure, so the rules of who-may-what read in one place.
 
->>> Role.DUTY_OFFICER.allows(Permission.DECIDE)
+The roles and permissions themselves are contracts (``schemas.console``); which role
+holds which permission, and which levels need a commander, is the console's policy.
+
+>>> allows(Role.DUTY_OFFICER, Permission.DECIDE)
 True
->>> Role.VIEWER.allows(Permission.DECIDE)
+>>> allows(Role.VIEWER, Permission.DECIDE)
 False
 >>> needs_commander(Level.II), needs_two_officers(Level.I)
 (True, True)
@@ -10,50 +13,10 @@ False
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from schemas.console import Permission, Role
 from schemas.responses import Level
 
-__all__ = ["Permission", "Role", "needs_commander", "needs_two_officers"]
-
-
-class Permission(StrEnum):
-    """Something an officer may be allowed to do."""
-
-    VIEW = "view"  # responses, boards, persons' histories, drills
-    DECIDE = "decide"  # confirm / reject, set or end levels IV, III and watch, ack on behalf, notices
-    DECIDE_HIGH = "decide_high"  # the same for levels II and I
-    DRILL = "drill"  # start or schedule drills
-    AUDIT = "audit"  # read and export the audit log
-    ACCOUNTS = "accounts"  # add, list and disable officers' accounts
-    RULES = "rules"  # reload the rules file
-
-
-class Role(StrEnum):
-    """An officer's role. Administrators manage accounts and read the audit log but take no
-    operational decision: duties are separated, as a government network expects."""
-
-    VIEWER = "viewer"
-    DUTY_OFFICER = "duty_officer"
-    COMMANDER = "commander"
-    ADMINISTRATOR = "administrator"
-
-    @property
-    def chinese(self) -> str:
-        """The role's name on the page."""
-        return _CHINESE[self]
-
-    def allows(self, permission: Permission) -> bool:
-        """Whether this role may do ``permission``."""
-        return permission in _GRANTS[self]
-
-
-_CHINESE = {
-    Role.VIEWER: "观察员",
-    Role.DUTY_OFFICER: "值班员",
-    Role.COMMANDER: "指挥长",
-    Role.ADMINISTRATOR: "管理员",
-}
+__all__ = ["allows", "needs_commander", "needs_two_officers"]
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
@@ -63,6 +26,11 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.ADMINISTRATOR: frozenset({Permission.VIEW, Permission.AUDIT, Permission.ACCOUNTS, Permission.RULES}),
 }
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    """Whether ``role`` may do ``permission``."""
+    return permission in _GRANTS[role]
 
 
 def needs_commander(level: Level) -> bool:

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from schemas.console import AccountIn, AccountPublic, LoginIn, LoginOut, Permission
 from services.console.auth import COOKIE, Caller, source_ip
-from services.console.bodies import AccountIn, AccountPublic, LoginIn, LoginOut
 from services.console.http import console_router
-from services.console.roles import Permission
 from services.console.service import Console
 
 __all__ = ["auth_routes"]

@@ -16,22 +16,22 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from schemas.api import ResponsePublic
-from services.console.auth import Caller
-from services.console.board import build_board, pending_persons
-from services.console.bodies import (
+from schemas.console import (
     Board,
     NoticeAckIn,
     OnBehalfIn,
     OnBehalfOut,
     PendingPerson,
+    Permission,
     PersonHistory,
 )
+from services.console.auth import Caller
+from services.console.board import build_board, pending_persons
 from services.console.errors import NotFound
 from services.console.http import console_router
 from services.console.onbehalf import ack_notice_on_behalf, ack_on_behalf
 from services.console.persons import person_history
 from services.console.responses import get_response, list_responses
-from services.console.roles import Permission
 from services.console.service import Console
 
 __all__ = ["board_routes"]

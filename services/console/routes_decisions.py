@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from schemas.api import ResponsePublic
+from schemas.console import ApprovalPublic, ConfirmIn, DecisionOut, EndIn, LevelIn, Permission, RejectIn
 from services.console.auth import Caller
-from services.console.bodies import ApprovalPublic, ConfirmIn, DecisionOut, EndIn, LevelIn, RejectIn
 from services.console.http import console_router
 from services.console.responses import list_responses
-from services.console.roles import Permission
 from services.console.service import Console
 
 __all__ = ["decision_routes"]

@@ -9,9 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from services.console.audit import AuditFilter, query, to_csv
-from services.console.auth import Caller
-from services.console.bodies import (
+from schemas.console import (
     AuditEntry,
     DrillIn,
     DrillPublic,
@@ -20,11 +18,13 @@ from services.console.bodies import (
     ManualNoticePreview,
     ManualNoticePublic,
     PendingPerson,
+    Permission,
     UnitPublic,
 )
+from services.console.audit import AuditFilter, query, to_csv
+from services.console.auth import Caller
 from services.console.directory import list_units
 from services.console.http import console_router
-from services.console.roles import Permission
 from services.console.service import Console
 
 __all__ = ["operation_routes"]

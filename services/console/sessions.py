@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from schemas.console import LoginOut, OfficerPublic, Role
 from services.console import tables
 from services.console.audit import Actor, record
-from services.console.bodies import LoginOut, OfficerPublic
 from services.console.errors import Locked, NotAuthenticated, TooManyAttempts
 from services.console.passwords import averify_password
-from services.console.roles import Role
 from services.core.clock import Clock
 from services.core.settings import Settings
 from services.core.store import Store

@@ -16,10 +16,9 @@ import secrets
 import signal
 from dataclasses import dataclass
 
+from schemas.console import AccountIn, Role
 from services.console.audit import Actor
-from services.console.bodies import AccountIn
 from services.console.errors import Conflict
-from services.console.roles import Role
 from services.console.service import Console
 from services.core.logs import setup_logging
 from services.core.settings import Settings

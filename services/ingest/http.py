@@ -16,9 +16,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
+from schemas.console import Permission
 from services.console.auth import Auth, Caller
 from services.console.http import console_router
-from services.console.roles import Permission
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store

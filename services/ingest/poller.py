@@ -21,10 +21,10 @@ from datetime import datetime
 
 import httpx
 
+from schemas.sources import Source
 from services.core import metrics
 from services.core.bus import TRANSIENT
 from services.core.clock import Clock
-from services.ingest.sources import Source
 
 __all__ = ["FeedHandler", "FetchFailed", "SourceHealth", "SourcePoller", "backoff_delay"]
 

@@ -22,12 +22,12 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schemas.api import RainfallAccepted, RowRejected
 from schemas.rainfall import GaugeReading
 from services.core import metrics
 from services.core.clock import Clock
 from services.core.idempotency import claim
 from services.core.outbox import Outbox
-from services.ingest.answers import RainfallAccepted, RowRejected
 from services.ingest.formats.gauge import GaugeBatch
 from services.ingest.intake import CONSUMER, Intake, Refusal
 from services.ingest.rows import row_texts

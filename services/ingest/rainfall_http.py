@@ -21,14 +21,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
+from schemas.api import HeldWarningPublic, RainfallAccepted, StationPublic
+from schemas.console import Permission
 from services.console.auth import Auth, Caller
 from services.console.http import console_router
-from services.console.roles import Permission
 from services.core.clock import Clock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.core.web import error_response
-from services.ingest.answers import HeldWarningPublic, RainfallAccepted, StationPublic
 from services.ingest.errors import Rejected
 from services.ingest.feed_auth import FeedAuth, feed_bearer
 from services.ingest.formats import StationRegistry, screen_gauge_csv, screen_gauge_json

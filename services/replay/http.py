@@ -21,10 +21,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from schemas.console import Permission
 from schemas.rules import RulesFile
 from services.console.auth import Auth, Caller
 from services.console.http import ConsolePageRoute, console_router
-from services.console.roles import Permission
 from services.core.clock import BEIJING
 from services.core.settings import Settings
 from services.core.store import Store

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from schemas.console import Permission
 from schemas.rules import DecisionPublic, RulesPublic, RulesRefusalPublic, RulesTablePublic
 from services.console.audit import record
 from services.console.auth import Auth, Caller
 from services.console.http import console_router
-from services.console.roles import Permission
 from services.core.clock import Clock
 from services.core.store import Store
 from services.core.web import error_response

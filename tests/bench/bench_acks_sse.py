@@ -27,9 +27,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from schemas.console import AccountIn, Role
 from services.console.audit import Actor
-from services.console.bodies import AccountIn
-from services.console.roles import Role
 from services.core.broker import free_port
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime

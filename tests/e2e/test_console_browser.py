@@ -148,7 +148,7 @@ async def until_text(locator: Any, text: str, within: float = 20) -> None:
 async def _bearer(sanfang: Any) -> dict[str, str]:
     """A viewer's token for the test's own reads (not the browser officer's, so the officer's
     audit lines are only what they did in the page)."""
-    from services.console.roles import Role
+    from schemas.console import Role
 
     await add_officer(sanfang, "watcher", "观察", Role.VIEWER)
     login = await sanfang.http.post("/api/v1/auth/login", json={"username": "watcher", "password": PASSWORD})
@@ -157,7 +157,7 @@ async def _bearer(sanfang: Any) -> dict[str, str]:
 
 
 async def _auditor(sanfang: Any) -> dict[str, str]:
-    from services.console.roles import Role
+    from schemas.console import Role
 
     await add_officer(sanfang, "auditor", "审计", Role.ADMINISTRATOR)
     login = await sanfang.http.post("/api/v1/auth/login", json={"username": "auditor", "password": PASSWORD})

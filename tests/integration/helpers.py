@@ -16,11 +16,10 @@ import aiomqtt
 import httpx
 from sqlalchemy import select
 
+from schemas.console import AccountIn, Role
 from schemas.notices import AppNotice, Channel
 from services.console.accounts import Accounts
 from services.console.audit import Actor
-from services.console.bodies import AccountIn
-from services.console.roles import Role
 from services.console.sessions import Sessions
 from services.core.clock import Clock, SystemClock
 from services.core.settings import Settings

@@ -74,7 +74,6 @@ document.querySelectorAll("table.sortable th").forEach(function (th) {
 """
 
 
-
 def _hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 

@@ -12,12 +12,11 @@ import httpx
 import pytest
 
 from schemas.areas import Scope, Street
+from schemas.console import AccountIn, Role
 from schemas.responses import Explanation
 from services.app import create_app
 from services.console.audit import Actor
-from services.console.bodies import AccountIn
 from services.console.component import build
-from services.console.roles import Role
 from services.console.service import Console
 from services.core import tables
 from services.core.clock import ManualClock

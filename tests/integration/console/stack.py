@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.console.bodies import AccountIn
-from services.console.roles import Role
+from schemas.console import AccountIn, Role
 from tests.integration.console.conftest import CLI, PASSWORD
 from tests.integration.helpers import Sanfang, wait_until
 

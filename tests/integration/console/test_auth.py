@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from schemas.console import Role
 from services.cli import main
-from services.console.roles import Role
 from tests.integration.console.conftest import PASSWORD, Harness
 
 pytestmark = pytest.mark.integration

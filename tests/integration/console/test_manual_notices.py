@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.console.roles import Role
+from schemas.console import Role
 from services.core.broker import EmbeddedBroker
 from services.dispatch.domain.manual import manual_notice_id
 from tests.integration.console.conftest import PASSWORD

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.console.roles import Role
+from schemas.console import Role
 from services.core import tables
 from services.dispatch import tables as dispatch_tables
 from tests.integration.console.conftest import Harness

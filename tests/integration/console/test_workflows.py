@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from services.console.roles import Role
+from schemas.console import Role
 from services.core import tables
 from services.dispatch import tables as dispatch_tables
 from tests.integration.console.conftest import Harness

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from schemas.console import Role
 from schemas.topics import Topic
 from schemas.warnings import Colour, Hazard
 from services.console.audit import AuditFilter, query
-from services.console.roles import Role
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import BEIJING, ManualClock
 from services.core.store import Store

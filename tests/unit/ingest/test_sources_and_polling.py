@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from schemas.sources import Source
 from services.core.clock import ManualClock
 from services.core.errors import ConfigError
 from services.ingest.poller import SourcePoller, backoff_delay
-from services.ingest.sources import Source, parse_sources_yaml
+from services.ingest.sources import parse_sources_yaml
 
 GOOD = """
 sources:

@@ -1,12 +1,18 @@
-"""Bodies of the console's API, split by role (In / Public / Out); never a storage row.
+"""The console's contracts: officers' roles and permissions, and the bodies of its API,
+split by role (In / Public / Out); never a storage row.
+
+Which role holds which permission is the console's policy, in ``services.console.roles``.
 
 >>> LevelIn(streets=["松岗"], level="III", reason="会商决定").scope().describe()
 '松岗街道'
+>>> Role.DUTY_OFFICER.chinese
+'值班员'
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
@@ -17,7 +23,6 @@ from schemas.directory import Role as PersonRole
 from schemas.envelope import Model
 from schemas.notices import Channel
 from schemas.responses import Level
-from services.console.roles import Role
 
 __all__ = [
     "AccountIn",
@@ -44,11 +49,48 @@ __all__ = [
     "OnBehalfIn",
     "OnBehalfOut",
     "PendingPerson",
+    "Permission",
     "PersonHistory",
     "PersonNotice",
     "RejectIn",
+    "Role",
     "UnitPublic",
 ]
+
+
+class Permission(StrEnum):
+    """Something an officer may be allowed to do; ``GET /api/v1/auth/me`` lists the caller's."""
+
+    VIEW = "view"  # responses, boards, persons' histories, drills
+    DECIDE = "decide"  # confirm / reject, set or end levels IV, III and watch, ack on behalf, notices
+    DECIDE_HIGH = "decide_high"  # the same for levels II and I
+    DRILL = "drill"  # start or schedule drills
+    AUDIT = "audit"  # read and export the audit log
+    ACCOUNTS = "accounts"  # add, list and disable officers' accounts
+    RULES = "rules"  # reload the rules file
+
+
+class Role(StrEnum):
+    """An officer's role. Administrators manage accounts and read the audit log but take no
+    operational decision: duties are separated, as a government network expects."""
+
+    VIEWER = "viewer"
+    DUTY_OFFICER = "duty_officer"
+    COMMANDER = "commander"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def chinese(self) -> str:
+        """The role's name on the page."""
+        return _CHINESE[self]
+
+
+_CHINESE = {
+    Role.VIEWER: "观察员",
+    Role.DUTY_OFFICER: "值班员",
+    Role.COMMANDER: "指挥长",
+    Role.ADMINISTRATOR: "管理员",
+}
 
 _USERNAME = r"^[a-z][a-z0-9_.-]{1,29}$"
 
