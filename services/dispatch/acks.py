@@ -95,6 +95,7 @@ class AckBook:
 
     async def _write_waiting(self) -> None:
         """Write what waits, a batch a transaction, until nothing waits."""
+        batch: list[_Asked] = []
         try:
             while self._waiting:
                 batch = self._waiting[: self._max_batch]
@@ -110,9 +111,10 @@ class AckBook:
                         asked.answer.set_result(answer)
                     else:
                         asked.answer.set_exception(answer)
-        finally:  # stopped while writing: whoever still waits hears it
-            for asked in self._waiting:
-                asked.answer.cancel()
+        finally:  # stopped while writing: whoever still waits, the batch in hand too, hears it
+            for asked in [*batch, *self._waiting]:
+                if not asked.answer.done():
+                    asked.answer.cancel()
             self._waiting.clear()
 
     async def _write(self, batch: Sequence[_Asked]) -> list[AckOutcome | Exception]:

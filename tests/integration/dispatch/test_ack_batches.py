@@ -69,3 +69,24 @@ async def test_a_burst_of_acks_is_written_in_few_transactions_each_answered(data
         # A lone ack afterwards needs no burst to go in.
         lone = await asyncio.wait_for(book.record("n-0000", Channel.VOICE), timeout=10)
         assert not lone.counted
+
+
+async def test_a_stop_while_writing_answers_every_caller(database_url: str) -> None:
+    # The writer is cancelled (the process stops) with a batch in hand and more waiting: no
+    # caller may hang on an answer that will never come.
+    async with Store(database_url) as store:
+        await store.migrate()
+        await notices_of_one_response(store, 20, NOW)
+        book = AckBook(Outbox(store, ManualClock(NOW)), ManualClock(NOW), max_batch=5)
+        # Another transaction holds the first notice (SQLite: the write lock; PostgreSQL: its row
+        # lock): the first batch waits inside its transaction.
+        async with store.transaction() as other:
+            n = tables.notices.c
+            await other.execute(select(n.notice_id).where(n.notice_id == "n-0000").with_for_update())
+            calls = [asyncio.create_task(book.record(f"n-{i:04d}", Channel.APP)) for i in range(20)]
+            await asyncio.sleep(0.2)
+            writer = book._writer  # the task a stopping process cancels
+            assert writer is not None
+            writer.cancel()
+            answers = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), timeout=10)
+        assert all(isinstance(answer, asyncio.CancelledError) for answer in answers)
