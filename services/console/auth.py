@@ -24,6 +24,9 @@ from services.console.audit import Actor
 from services.console.errors import Forbidden, NotAuthenticated
 from services.console.roles import allows
 from services.console.sessions import Officer, Sessions
+from services.core.clock import Clock
+from services.core.settings import Settings
+from services.core.store import Store
 
 __all__ = ["COOKIE", "CSRF_HEADER", "Auth", "Caller", "source_ip"]
 
@@ -68,6 +71,12 @@ class Auth:
 
     def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
+
+    @classmethod
+    def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> "Auth":
+        """The deployment's logins, for any service that checks them (they live in the
+        shared database, so a rules, ingest or replay process checks the console's)."""
+        return cls(Sessions.from_settings(store, clock, settings))
 
     async def caller(
         self,

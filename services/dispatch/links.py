@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.dispatch.domain.notices import link_with
 from services.dispatch.domain.tokens import AckClaim, sign_token, verify_token
 
 __all__ = ["AckLinks"]
@@ -32,7 +33,11 @@ class AckLinks:
 
     def url(self, person_id: str, notice_id: str, ack_by: datetime) -> str:
         """The whole link."""
-        return f"{self._base}/ack/{notice_id}?t={self.token(person_id, notice_id, ack_by)}"
+        return self.link(notice_id, self.token(person_id, notice_id, ack_by))
+
+    def link(self, notice_id: str, token: str) -> str:
+        """The link of ``notice_id`` carrying a token already made."""
+        return link_with(self._base, notice_id, token)
 
     def verify(self, token: str, now: datetime) -> AckClaim:
         """The claim of a genuine, unexpired token; ``TokenRefused`` otherwise."""

@@ -63,11 +63,8 @@ def app_notice(notice: Notice, links: AckLinks) -> AppNotice:
     (both None when it asks no ack)."""
     if notice.ack_by is None:
         return AppNotice(**dict(notice), ack_token=None, ack_url=None)
-    return AppNotice(
-        **dict(notice),
-        ack_token=links.token(notice.person_id, notice.event_id, notice.ack_by),
-        ack_url=links.url(notice.person_id, notice.event_id, notice.ack_by),
-    )
+    token = links.token(notice.person_id, notice.event_id, notice.ack_by)
+    return AppNotice(**dict(notice), ack_token=token, ack_url=links.link(notice.event_id, token))
 
 
 class Dispatch:

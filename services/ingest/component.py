@@ -9,7 +9,6 @@ from datetime import timedelta
 import httpx
 
 from services.console.auth import Auth
-from services.console.sessions import Sessions
 from services.core.component import Component, Wiring
 from services.ingest.feed_auth import FeedAuth
 from services.ingest.feeds import Feeds
@@ -73,7 +72,8 @@ async def build(wiring: Wiring) -> Component:
             "anyone who reaches this port can push; set SANFANG_INGEST_TOKENS"
         )
 
-    officers = _auth(wiring)  # who may read the dead letters and held warnings
+    # Who may read the dead letters and held warnings: the console's officers.
+    officers = Auth.from_settings(wiring.store, wiring.clock, wiring.settings)
     scheduler = wiring.scheduler
     if sources:
         scheduler.add_job(
@@ -94,8 +94,3 @@ async def build(wiring: Wiring) -> Component:
         checks=[("sources", pollers.check)] if sources else [],
         handle=Ingest(intake, rainfall, watch, pollers),
     )
-
-
-def _auth(wiring: Wiring) -> Auth:
-    """Logins are the console's: ingest checks them in the same database."""
-    return Auth(Sessions.from_settings(wiring.store, wiring.clock, wiring.settings))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from services.console.auth import Auth
-from services.console.sessions import Sessions
 from services.core.component import Component, Wiring
 from services.replay.http import review_router
 from services.rules.component import default_rules_file
@@ -15,10 +14,13 @@ async def build(wiring: Wiring) -> Component:
     """The review routes; no consumer: replay reads what the recorder stored."""
     rules_dir = default_rules_file().parent
     return Component(
-        "replay", routers=[review_router(wiring.store, wiring.settings, rules_dir, _auth(wiring))]
+        "replay",
+        routers=[
+            review_router(
+                wiring.store,
+                wiring.settings,
+                rules_dir,
+                Auth.from_settings(wiring.store, wiring.clock, wiring.settings),
+            )
+        ],
     )
-
-
-def _auth(wiring: Wiring) -> Auth:
-    """Logins are the console's: the review names persons, so it checks them in the same database."""
-    return Auth(Sessions.from_settings(wiring.store, wiring.clock, wiring.settings))

@@ -10,7 +10,6 @@ import signal
 from pathlib import Path
 
 from services.console.auth import Auth
-from services.console.sessions import Sessions
 from services.core.component import Component, Wiring
 from services.core.settings import Settings
 from services.rules.http import rules_router
@@ -58,14 +57,16 @@ async def build(wiring: Wiring) -> Component:
     return Component(
         "rules",
         loops=[service.consumer(wiring.bus)],
-        routers=[rules_router(source, wiring.store, _auth(wiring), wiring.clock)],
+        routers=[
+            rules_router(
+                source,
+                wiring.store,
+                Auth.from_settings(wiring.store, wiring.clock, wiring.settings),
+                wiring.clock,
+            )
+        ],
         handle=service,
     )
-
-
-def _auth(wiring: Wiring) -> Auth:
-    """Logins are the console's: the rules API checks them in the same database."""
-    return Auth(Sessions.from_settings(wiring.store, wiring.clock, wiring.settings))
 
 
 def _reload_on_sighup(wiring: Wiring, source: RulesSource) -> None:

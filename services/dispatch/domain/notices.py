@@ -31,7 +31,7 @@ from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.targeting import TargetingPolicy, recipients
 from services.dispatch.domain.templates import render_notice
 
-__all__ = ["LinkSigner", "NoticeSource", "ack_link", "build_notices", "notice_id"]
+__all__ = ["LinkSigner", "NoticeSource", "ack_link", "build_notices", "link_with", "notice_id"]
 
 NoticeSource = ResponseActivated | ResponseLevelChanged | ResponseEnded
 """The response events that send notices (a proposal waits for a duty officer)."""
@@ -59,8 +59,17 @@ def ack_link(
     """
     if ack_by is None:
         return None
+    return link_with(public_url, notice_id, None if sign is None else sign(person_id, notice_id, ack_by))
+
+
+def link_with(public_url: str, notice_id: str, token: str | None) -> str:
+    """The ack link of ``notice_id`` carrying ``token`` (the one form of every ack link).
+
+    >>> link_with("https://x/", "n-1", "abc")
+    'https://x/ack/n-1?t=abc'
+    """
     url = f"{public_url.rstrip('/')}/ack/{notice_id}"
-    return url if sign is None else f"{url}?t={sign(person_id, notice_id, ack_by)}"
+    return url if token is None else f"{url}?t={token}"
 
 
 def build_notices(
