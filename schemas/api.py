@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from schemas.areas import Scope, Street
-from schemas.envelope import Model
+from schemas.envelope import Model, Timestamp
 from schemas.notices import Channel
 from schemas.responses import Level
 from schemas.warnings import Colour, Hazard, WarningAction, WarningStatus
@@ -43,8 +43,8 @@ class WarningIn(Model):
     colour: Colour | None = None
     action: WarningAction = WarningAction.ISSUE
     streets: tuple[Street, ...] = ()
-    issued_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    issued_at: Timestamp
+    expires_at: Timestamp | None = None
     status: WarningStatus = WarningStatus.ACTUAL
     references: tuple[str, ...] = Field(default=(), max_length=20)
     headline: str = Field(default="", max_length=500)

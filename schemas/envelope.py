@@ -10,14 +10,43 @@ True
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-__all__ = ["Event", "Model", "derived_id", "new_id"]
+__all__ = ["Event", "Model", "Timestamp", "derived_id", "new_id"]
 
 # Fixed namespace for Sanfang's UUID5 ids; changing it would change every derived id.
 _NAMESPACE = uuid.UUID("6a3c5f0e-2b7d-5a51-9d4e-5346414e4701")
+
+
+# Wide enough for any real event, narrow enough that a consumer adding days or years to a
+# time (deadlines, windows, retention) never meets the end of the calendar.
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+
+
+def _handleable(value: datetime) -> datetime:
+    try:
+        year = value.astimezone(UTC).year
+    except (OverflowError, ValueError) as exc:  # 9999-12-31T23:59-12:00 is year 10000 in UTC
+        raise ValueError("the time cannot be converted to UTC") from exc
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise ValueError(f"the time must lie in the years {_FIRST_YEAR}-{_LAST_YEAR} (UTC)")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_handleable)]
+"""A timezone-aware time that every consumer can handle: its UTC form exists and lies in
+1900-2200. Every time in an event is one, so a malformed event can never be valid.
+
+>>> from pydantic import TypeAdapter, ValidationError
+>>> try:
+...     TypeAdapter(Timestamp).validate_python("9999-12-31T23:59:59-12:00")
+... except ValidationError as exc:
+...     print(exc.errors()[0]["msg"])
+Value error, the time cannot be converted to UTC
+"""
 
 
 def derived_id(*parts: str) -> str:
@@ -45,7 +74,7 @@ class Event(Model):
     """
 
     event_id: str = Field(min_length=1, max_length=64)
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     correlation_id: str | None = Field(default=None, max_length=64)
     causation_id: str | None = Field(default=None, max_length=64)
 

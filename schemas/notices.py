@@ -6,10 +6,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from schemas.directory import Role
-from schemas.envelope import Event
+from schemas.envelope import Event, Timestamp
 from schemas.responses import Level
 
 __all__ = [
@@ -71,7 +71,7 @@ class Notice(Event):
     drill: bool = False
     title: str = Field(max_length=200)
     text: str = Field(max_length=2000)
-    ack_by: AwareDatetime | None = Field(default=None, description="None when no ack is asked")
+    ack_by: Timestamp | None = Field(default=None, description="None when no ack is asked")
     directory_version: str
 
 
@@ -121,7 +121,7 @@ class Acknowledgement(Event):
     person_id: str
     response_id: str
     channel: Channel
-    received_at: AwareDatetime
+    received_at: Timestamp
     on_behalf_by: str | None = None
     reason: str = Field(default="", max_length=500)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from schemas.areas import Street
-from schemas.envelope import Event
+from schemas.envelope import Event, Timestamp
 
 __all__ = ["GaugeReading"]
 
@@ -22,7 +22,7 @@ class GaugeReading(Event):
     schema_version: Literal[1] = 1
     station_id: str = Field(min_length=1, max_length=64)
     street: Street | None = None
-    observed_at: AwareDatetime
+    observed_at: Timestamp
     interval_minutes: int = Field(gt=0, le=1440)
     rainfall_mm: float = Field(ge=0, le=500)
     corrects: str | None = None

@@ -14,10 +14,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from schemas.areas import Scope
-from schemas.envelope import Event
+from schemas.envelope import Event, Timestamp
 
 __all__ = ["Colour", "Hazard", "WarningAction", "WarningSignal", "WarningStatus"]
 
@@ -116,9 +116,9 @@ class WarningSignal(Event):
     action: WarningAction
     scope: Scope
     status: WarningStatus = WarningStatus.ACTUAL
-    issued_at: AwareDatetime
-    effective_at: AwareDatetime | None = None
-    expires_at: AwareDatetime | None = None
+    issued_at: Timestamp
+    effective_at: Timestamp | None = None
+    expires_at: Timestamp | None = None
     references: tuple[str, ...] = ()
     headline: str = Field(default="", max_length=500)
     description: str = Field(default="", max_length=5000)

@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="how long an update/cancel waits for what it references"
     )
     station_silent_minutes: int = Field(default=30, gt=0, description="no reading for this long: silent")
+    # time checks (issue 10): how far ahead of the clock a warning may be issued, and when one is stale
+    ingest_future_hours: float = Field(
+        default=24.0, gt=0, le=24 * 30, description="a warning issued further ahead than this is refused"
+    )
+    warning_stale_hours: float = Field(
+        default=6.0, gt=0, description="a warning with no expiry is stale this long after it was issued"
+    )
     # ingest (issue 3): the feeds that may push, each with its own bearer token
     ingest_tokens: SecretStr = Field(
         default=SecretStr(""),

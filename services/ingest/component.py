@@ -48,7 +48,7 @@ async def build(wiring: Wiring) -> Component:
     stations = load_registry(s.stations_file)
     sources = load_sources(s.sources_file) if s.sources_file else ()
     order = WarningOrder(CONSUMER, timedelta(seconds=s.ingest_hold_seconds))
-    intake = Intake(wiring.outbox, wiring.clock, order)
+    intake = Intake(wiring.outbox, wiring.clock, order, ahead=timedelta(hours=s.ingest_future_hours))
     rainfall = RainfallIntake(wiring.outbox, wiring.clock, intake)
     feed_auth = FeedAuth(s.ingest_feed_tokens)
     watch = StationWatch(wiring.store, wiring.clock, stations, timedelta(minutes=s.station_silent_minutes))

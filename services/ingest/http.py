@@ -71,9 +71,9 @@ def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Setti
             return push
         try:
             signal = parse_warning(push.body, push.media, source=signal_source(push.feed))
+            accepted = await intake.accept_warning(signal)  # refuses times outside their window
         except Rejected as rejected:
             return await refuse(intake, push.source, rejected, push.body, push.media)
-        accepted = await intake.accept_warning(signal)
         if accepted.duplicate:
             response.status_code = 200
         return accepted

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from schemas.api import WarningAccepted
 from schemas.deadletter import MAX_RAW_CHARS, DeadLetter
@@ -16,6 +17,7 @@ from services.core.idempotency import claim
 from services.core.outbox import Outbox
 from services.core.store import insert_ignore
 from services.ingest.errors import Rejected
+from services.ingest.formats.times import DEFAULT_AHEAD, check_signal_times
 from services.ingest.ordering import WarningOrder
 from services.recorder.service import deadletter_row
 
@@ -46,14 +48,23 @@ class Intake:
 
     consumer = CONSUMER
 
-    def __init__(self, outbox: Outbox, clock: Clock, order: WarningOrder) -> None:
+    def __init__(
+        self, outbox: Outbox, clock: Clock, order: WarningOrder, *, ahead: timedelta = DEFAULT_AHEAD
+    ) -> None:
         self._outbox = outbox
         self._clock = clock
         self.order = order
+        self.ahead = ahead
 
     async def accept_warning(self, signal: WarningSignal) -> WarningAccepted:
-        """Queue a signal for ``sanfang.warnings`` once; an update or cancel may be held for order."""
+        """Queue a signal for ``sanfang.warnings`` once; an update or cancel may be held for order.
+
+        Whatever format it came in, a signal whose times are outside their window (before
+        2000, or issued more than ``ahead`` past the clock) is refused here with
+        :class:`Rejected`, before anything is stored: the caller dead-letters it.
+        """
         now = self._clock.now()
+        check_signal_times(signal, now=now, ahead=self.ahead)
         missing: tuple[str, ...] = ()
         async with self._outbox.transaction() as tx:
             fresh = await claim(tx, self.consumer, [signal], now)

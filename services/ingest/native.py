@@ -63,6 +63,8 @@ def validation_rejection(error: ValidationError) -> Rejected:
     reason = "missing_field" if first["type"] == "missing" else "invalid_field"
     if first["type"] == "enum" and path in ("colour", "hazard", "status", "action"):
         reason = f"unknown_{path}"
+    if first["type"] == "value_error" and path in ("issued_at", "expires_at"):
+        reason = "invalid_time"  # as every other format names a time out of range
     message = "; ".join(
         f"{'.'.join(str(p) for p in problem['loc']) or '(body)'}: {problem['msg']}" for problem in problems
     )

@@ -28,7 +28,7 @@ from schemas.envelope import derived_id
 from schemas.rainfall import GaugeReading
 from services.ingest.errors import Rejected
 from services.ingest.formats.stations import Station, StationRegistry, StationStatus
-from services.ingest.formats.times import parse_time, utc_key
+from services.ingest.formats.times import check_time, parse_time, utc_key
 
 __all__ = ["FUTURE_TOLERANCE", "INTERVALS", "MAX_RAINFALL_MM", "ReadingChecks", "reading_from_row"]
 
@@ -60,12 +60,7 @@ def reading_from_row(
     """
     station = stations.require(_text(row, "station_id", path), path=f"{path}.station_id")
     observed_at = parse_time(_text(row, "observed_at", path), path=f"{path}.observed_at")
-    if observed_at > now + FUTURE_TOLERANCE:
-        raise Rejected(
-            "future_time",
-            f"observed at {observed_at.isoformat()}, after now ({now.isoformat()})",
-            path=f"{path}.observed_at",
-        )
+    check_time(observed_at, now=now, ahead=FUTURE_TOLERANCE, path=f"{path}.observed_at")
     interval = _interval(row.get("interval_minutes"), path)
     rainfall = _rainfall(row.get("rainfall_mm"), interval, path)
     correction = _flag(row.get("correction"), path)
