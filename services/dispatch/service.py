@@ -7,6 +7,8 @@ One consumer group (``dispatch``) over three topics, each step idempotent:
   notice's escalation deadline (an older notice of the same response for the same person
   stops escalating: the new one supersedes it). The app courier then publishes the
   :func:`app_notice` (the notice with its person's ack token and link).
+  Ack deadlines and ack-link lifetimes count from this service's clock as it writes the
+  notices (when they are sent), never from the time of the event that caused them.
 - from ``sanfang.commands`` (only ``ManualNoticeRequested``; the rules' commands are
   skipped): a duty officer's manual notice, written the same way, one notice per recipient.
 - from ``sanfang.acks``: acks published by other services are applied like local ones
@@ -133,6 +135,7 @@ class Dispatch:
                 ack_minutes=self._ack_minutes,
                 public_url=self._public_url,
                 hazard_text=change.explanation.summary,
+                sent_at=self._clock.now(),
                 previously_notified=await _told_before(tx, change.response_id),
                 sign=self._links.token,
             )
@@ -152,6 +155,7 @@ class Dispatch:
                 self.directory,
                 ack_minutes=self._ack_minutes,
                 public_url=self._public_url,
+                sent_at=self._clock.now(),
                 sign=self._links.token,
             )
             metrics.NOTICES.labels(NoticeChange.MANUAL.value).inc(len(notices))

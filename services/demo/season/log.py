@@ -53,6 +53,7 @@ def season_notices(directory: Directory, seed: int = 2024) -> Iterator[Notice]:
                 ack_minutes=15,
                 public_url=_PUBLIC_URL,
                 hazard_text=event.explanation.summary.split(" / ")[0][:300],
+                sent_at=event.occurred_at,  # the season's log: each notice goes out at its change
             )
 
 

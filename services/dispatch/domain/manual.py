@@ -11,14 +11,14 @@ person, so building the notices again gives the same ids.
 >>> request = ManualNoticeRequested(event_id="m-1", occurred_at=datetime(2024, 5, 4, tzinfo=UTC),
 ...     request_id="m-1", officer="duty1", title="到岗", text="请立即到岗", recipients=("P00001", "P99999"))
 >>> notices = build_manual_notices(request, generate_baoan_directory(), ack_minutes=30,
-...     public_url="https://sanfang.example")
+...     public_url="https://sanfang.example", sent_at=datetime(2024, 5, 4, 0, 1, tzinfo=UTC))
 >>> [(n.person_id, n.change.value, n.response_id) for n in notices]
 [('P00001', 'manual', 'm-1')]
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from schemas.envelope import derived_id
 from schemas.notices import ManualNoticeRequested, Notice, NoticeChange
@@ -49,16 +49,20 @@ def build_manual_notices(
     *,
     ack_minutes: int,
     public_url: str,
+    sent_at: datetime,
     sign: LinkSigner | None = None,
 ) -> list[Notice]:
     """The request's notices, one per recipient still in ``directory``, sorted by person id.
 
-    With ``ack_wanted``, each asks for an ack by ``ack_minutes`` after the request and carries
+    With ``ack_wanted``, each asks for an ack by ``ack_minutes`` after ``sent_at`` (when dispatch
+    builds it, not when the officer asked) and carries
     an ack link (signed by ``sign``); without, it asks for none and has no link.
     """
     if ack_minutes <= 0:
         raise ValueError(f"ack_minutes must be positive, not {ack_minutes}")
-    ack_by = request.occurred_at + timedelta(minutes=ack_minutes) if request.ack_wanted else None
+    if sent_at.tzinfo is None:
+        raise ValueError("sent_at must be timezone-aware")
+    ack_by = sent_at + timedelta(minutes=ack_minutes) if request.ack_wanted else None
     notices = []
     for person_id in sorted(set(request.recipients)):
         if not directory.has_person(person_id):

@@ -12,10 +12,15 @@ the consumers downstream drop the duplicates.
 >>> event = ResponseActivated(event_id="evt-1", occurred_at=datetime(2024, 5, 3, 22, 45, tzinfo=UTC),
 ...     response_id="r-1", scope=Scope.district(), level=Level.IV,
 ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="typhoon-blue"))
+>>> sent = datetime(2024, 5, 3, 22, 46, tzinfo=UTC)
 >>> notices = build_notices(event, generate_baoan_directory(), DEFAULT_POLICY, ack_minutes=30,
-...     public_url="https://sanfang.example", hazard_text="台风蓝色预警信号")
+...     public_url="https://sanfang.example", hazard_text="台风蓝色预警信号", sent_at=sent)
 >>> len(notices), notices[0].ack_by.isoformat()
-(3183, '2024-05-03T23:15:00+00:00')
+(3183, '2024-05-03T23:16:00+00:00')
+
+The ack deadline (and so the ack link's lifetime) counts from ``sent_at``, when dispatch
+builds the notice, never from the response event's time: a response decided on an old
+input, or a notice built late, still gives the person the whole time to acknowledge.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ def build_notices(
     ack_minutes: int,
     public_url: str,
     hazard_text: str,
+    sent_at: datetime,
     previously_notified: Iterable[str] = (),
     sign: LinkSigner | None = None,
 ) -> list[Notice]:
@@ -91,7 +97,8 @@ def build_notices(
     adds the ids of persons told earlier in the response (from the store), so everyone
     who heard a response begin hears that it changed or ended even if the policy or the
     level has moved since; ids no longer in the directory are skipped.
-    An end asks for no acknowledgement and carries no ack link. With ``sign``, each ack
+    A notice asks for an ack ``ack_minutes`` after ``sent_at`` (dispatch's clock as it builds
+    the notices); an end asks for no acknowledgement and carries no ack link. With ``sign``, each ack
     link carries the token it returns (``/ack/{notice_id}?t={token}``). A level "change" to the
     same level is refused with ``ValueError``: there is nothing to tell.
 
@@ -103,7 +110,7 @@ def build_notices(
     ...     response_id="r-1", scope=Scope.of_streets([Street.SHIYAN]), previous_level=Level.IV,
     ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="all-clear"))
     >>> notices = build_notices(end, generate_baoan_directory(), TargetingPolicy.graded(),
-    ...     ack_minutes=30, public_url="https://sanfang.example", hazard_text="")
+    ...     ack_minutes=30, public_url="https://sanfang.example", hazard_text="", sent_at=end.occurred_at)
     >>> {n.ack_by for n in notices}, notices[0].title
     ({None}, '【宝安区三防】石岩街道终止防汛防风Ⅳ级应急响应')
     """
@@ -118,7 +125,9 @@ def build_notices(
         if directory.has_person(person_id):
             told.setdefault(person_id, directory.person(person_id))
     ended = change is NoticeChange.ENDED
-    ack_by = None if ended else response_event.occurred_at + timedelta(minutes=ack_minutes)
+    if sent_at.tzinfo is None:
+        raise ValueError("sent_at must be timezone-aware")
+    ack_by = None if ended else sent_at + timedelta(minutes=ack_minutes)
     notices = []
     for person_id in sorted(told):
         person: Person = told[person_id]

@@ -41,6 +41,7 @@ def build(baoan: Directory, **overrides: object):  # type: ignore[no-untyped-def
         baoan,
         ack_minutes=30,
         public_url="https://sanfang.example/",
+        sent_at=SIGNAL_AT,
         sign=lambda person, notice, until: f"tok-{person}",
     )
 
@@ -113,3 +114,11 @@ def test_reminders_of_a_manual_notice_name_its_subject_not_a_level(baoan: Direct
 def test_a_manual_change_has_no_response_template() -> None:
     with pytest.raises(ValueError, match="render_manual"):
         render_notice(NoticeChange.MANUAL, Level.WATCH, Scope.district(), False, "", None, None)
+
+
+def test_a_manual_notice_asks_for_an_ack_from_when_it_is_sent(baoan: Directory) -> None:
+    sent = SIGNAL_AT + timedelta(hours=3)  # dispatch came to the request late
+    notices = build_manual_notices(
+        request(), baoan, ack_minutes=30, public_url="https://sanfang.example/", sent_at=sent
+    )
+    assert {n.ack_by for n in notices} == {sent + timedelta(minutes=30)}

@@ -22,7 +22,9 @@ URL = "https://sanfang.example"
 
 def test_one_notice_per_recipient_with_derived_ids(baoan: Directory) -> None:
     event = activated(SCOPE)
-    notices = build_notices(event, baoan, DEFAULT_POLICY, ack_minutes=30, public_url=URL, hazard_text="暴雨")
+    notices = build_notices(
+        event, baoan, DEFAULT_POLICY, ack_minutes=30, public_url=URL, hazard_text="暴雨", sent_at=SIGNAL_AT
+    )
     people = recipients(baoan, SCOPE, Level.IV, DEFAULT_POLICY)
     assert [n.person_id for n in notices] == [p.person_id for p in people]
     assert len({n.event_id for n in notices}) == len(notices)
@@ -33,7 +35,15 @@ def test_one_notice_per_recipient_with_derived_ids(baoan: Directory) -> None:
 
 def test_building_again_gives_the_same_notices(baoan: Directory) -> None:
     def build(event: NoticeSource) -> list[Notice]:
-        return build_notices(event, baoan, DEFAULT_POLICY, ack_minutes=30, public_url=URL, hazard_text="暴雨")
+        return build_notices(
+            event,
+            baoan,
+            DEFAULT_POLICY,
+            ack_minutes=30,
+            public_url=URL,
+            hazard_text="暴雨",
+            sent_at=SIGNAL_AT,
+        )
 
     assert build(activated(SCOPE)) == build(activated(SCOPE))
     first_ids = {n.event_id for n in build(activated(SCOPE))}
@@ -43,7 +53,7 @@ def test_building_again_gives_the_same_notices(baoan: Directory) -> None:
 def test_envelope_deadline_link_and_version(baoan: Directory) -> None:
     event = activated(Scope.district(), Level.III, drill=True)
     notices = build_notices(
-        event, baoan, DEFAULT_POLICY, ack_minutes=30, public_url=URL + "/", hazard_text=""
+        event, baoan, DEFAULT_POLICY, ack_minutes=30, public_url=URL + "/", hazard_text="", sent_at=SIGNAL_AT
     )
     assert len(notices) == 3183
     notice = notices[0]
@@ -63,7 +73,13 @@ def test_envelope_deadline_link_and_version(baoan: Directory) -> None:
 def test_an_end_tells_the_policy_at_the_level_that_ended_and_asks_no_ack(baoan: Directory) -> None:
     policy = TargetingPolicy.graded()
     notices = build_notices(
-        ended(SCOPE, Level.III), baoan, policy, ack_minutes=30, public_url=URL, hazard_text=""
+        ended(SCOPE, Level.III),
+        baoan,
+        policy,
+        ack_minutes=30,
+        public_url=URL,
+        hazard_text="",
+        sent_at=SIGNAL_AT,
     )
     expected = recipients(baoan, SCOPE, Level.III, policy)
     assert [n.person_id for n in notices] == [p.person_id for p in expected]
@@ -79,7 +95,9 @@ def test_an_end_tells_the_policy_at_the_level_that_ended_and_asks_no_ack(baoan: 
 def test_a_lowered_level_still_reaches_those_told_at_the_higher_level(baoan: Directory) -> None:
     policy = TargetingPolicy.graded()
     event = changed(SCOPE, Level.III, Level.IV)
-    notices = build_notices(event, baoan, policy, ack_minutes=15, public_url=URL, hazard_text="")
+    notices = build_notices(
+        event, baoan, policy, ack_minutes=15, public_url=URL, hazard_text="", sent_at=SIGNAL_AT
+    )
     assert {n.person_id for n in notices} == {
         p.person_id for p in recipients(baoan, SCOPE, Level.III, policy)
     }
@@ -89,7 +107,9 @@ def test_a_lowered_level_still_reaches_those_told_at_the_higher_level(baoan: Dir
 def test_a_raised_level_reaches_the_wider_group(baoan: Directory) -> None:
     policy = TargetingPolicy.graded()
     event = changed(SCOPE, Level.IV, Level.II)
-    notices = build_notices(event, baoan, policy, ack_minutes=15, public_url=URL, hazard_text="")
+    notices = build_notices(
+        event, baoan, policy, ack_minutes=15, public_url=URL, hazard_text="", sent_at=SIGNAL_AT
+    )
     assert len(notices) == len(recipients(baoan, SCOPE, Level.II, policy))
 
 
@@ -103,6 +123,7 @@ def test_persons_told_before_hear_the_end_even_outside_todays_policy(baoan: Dire
         ack_minutes=30,
         public_url=URL,
         hazard_text="",
+        sent_at=SIGNAL_AT,
         previously_notified=[member.person_id, "P99999"],
     )
     ids = [n.person_id for n in notices]
@@ -113,4 +134,37 @@ def test_persons_told_before_hear_the_end_even_outside_todays_policy(baoan: Dire
 
 def test_ack_minutes_must_be_positive(baoan: Directory) -> None:
     with pytest.raises(ValueError, match="ack_minutes"):
-        build_notices(activated(SCOPE), baoan, DEFAULT_POLICY, ack_minutes=0, public_url=URL, hazard_text="")
+        build_notices(
+            activated(SCOPE),
+            baoan,
+            DEFAULT_POLICY,
+            ack_minutes=0,
+            public_url=URL,
+            hazard_text="",
+            sent_at=SIGNAL_AT,
+        )
+
+
+def test_the_ack_deadline_counts_from_when_the_notice_is_sent_not_from_the_event(baoan: Directory) -> None:
+    # A response decided on an input from long ago, its notices built today: the person
+    # still has the whole ack time from now, and the link is alive for as long after that.
+    event = activated(SCOPE)
+    sent = SIGNAL_AT + timedelta(days=400)
+    notices = build_notices(
+        event, baoan, DEFAULT_POLICY, ack_minutes=15, public_url=URL, hazard_text="", sent_at=sent
+    )
+    assert {n.ack_by for n in notices} == {sent + timedelta(minutes=15)}
+    assert {n.occurred_at for n in notices} == {SIGNAL_AT}  # the notice is still about that event
+
+
+def test_sent_at_must_be_timezone_aware(baoan: Directory) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        build_notices(
+            activated(SCOPE),
+            baoan,
+            DEFAULT_POLICY,
+            ack_minutes=15,
+            public_url=URL,
+            hazard_text="",
+            sent_at=SIGNAL_AT.replace(tzinfo=None),
+        )

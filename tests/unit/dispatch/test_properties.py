@@ -64,7 +64,9 @@ def test_never_two_notices_for_one_person(
         event = changed(scope, previous, level)
     else:
         event = ended(scope, previous)
-    notices = build_notices(event, baoan, policy, ack_minutes=30, public_url="https://x", hazard_text="暴雨")
+    notices = build_notices(
+        event, baoan, policy, ack_minutes=30, public_url="https://x", hazard_text="暴雨", sent_at=SIGNAL_AT
+    )
     persons = [n.person_id for n in notices]
     assert len(persons) == len(set(persons))
     assert len({n.event_id for n in notices}) == len(notices)
