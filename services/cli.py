@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from services.core.errors import SanfangError
+from services.core.errors import BrokerGone, SanfangError
 from services.core.logs import setup_logging
 from services.core.settings import Settings
 from services.core.store import Store
@@ -138,18 +138,25 @@ def _serve(settings: Settings, services: frozenset[str]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        runtime = Runtime(settings, services)
+        while not stop.is_set():
+            runtime = Runtime(settings, services)
 
-        async def announce() -> None:
-            await runtime.ready.wait()
-            url = settings.public_url_effective
-            console.print(f"[green]sanfang is up.[/green] Console and API: {url}  (Ctrl-C stops)")
+            async def announce(runtime: Runtime = runtime) -> None:
+                await runtime.ready.wait()
+                url = settings.public_url_effective
+                console.print(f"[green]sanfang is up.[/green] Console and API: {url}  (Ctrl-C stops)")
 
-        waiter = asyncio.create_task(announce())
-        try:
-            await runtime.run(stop)
-        finally:
-            waiter.cancel()
+            waiter = asyncio.create_task(announce())
+            try:
+                await runtime.run(stop)
+            except BrokerGone as exc:
+                # Everything starts again on a new broker; the outbox publishes again what
+                # the consumers had not applied (services/core/settling.py).
+                log.error("%s: starting the services again", exc)  # noqa: TRY400 - the cause is said
+            else:
+                return
+            finally:
+                waiter.cancel()
 
     asyncio.run(serve())
     return 0

@@ -36,6 +36,7 @@ from services.core.jobs import RunningJobs
 from services.core.mqtt_broker import EmbeddedMqtt, mqtt_answers
 from services.core.outbox import Outbox, Relay
 from services.core.settings import Settings
+from services.core.settling import Settler, republish_unsettled
 from services.core.store import Store
 from services.dispatch import component as dispatch_component
 from services.ingest import component as ingest_component
@@ -107,14 +108,18 @@ class Runtime:
         if "rules" in self.services:
             rules_component.preflight(self.settings)
         async with AsyncExitStack() as stack:
-            bootstrap = await self._broker(stack)
+            embedded = await self._embedded_broker(stack)
+            bootstrap = embedded.bootstrap if embedded is not None else self._bootstrap()
             await self._mqtt(stack)
             store = await stack.enter_async_context(Store(self.settings.database_url_effective))
             await store.migrate()
+            if embedded is not None:
+                # A new embedded broker is empty: what no consumer was seen to apply goes again.
+                await republish_unsettled(store)
             bus = await stack.enter_async_context(Bus(self.settings, bootstrap))
             await _ensure_topics(bus)
             outbox = Outbox(store, self.clock, topic_prefix=self.settings.topic_prefix)
-            relay = Relay(outbox, bus, self.clock)
+            relay = Relay(outbox, bus, self.clock, prune_settled_only=embedded is not None)
             scheduler = AsyncIOScheduler(timezone="UTC")
             running = RunningJobs(scheduler)
             wiring = Wiring(self.settings, self.clock, store, bus, outbox, stack, scheduler)
@@ -123,10 +128,16 @@ class Runtime:
                     self.components[name] = await build(wiring)
 
             loops = [loop for c in self.components.values() for loop in c.loops]
+            for loop in loops:
+                loop.bind(outbox, lambda: _answers(store))
             checks: list[ReadinessCheck] = [("database", lambda: _database_ok(store))]
             checks += [check for c in self.components.values() for check in c.checks]
             checks.append(("consumers", lambda: _consumers_ok(loops)))
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(relay.run(), name="outbox-relay")]
+            settler = Settler(store, bus, loops)
+            if embedded is not None:
+                tasks.append(asyncio.create_task(settler.run(), name="outbox-settler"))
+                tasks.append(asyncio.create_task(embedded.watch(), name="embedded-broker"))
             tasks += [asyncio.create_task(loop.run(), name=f"consumer-{loop.group}") for loop in loops]
             background = [
                 asyncio.create_task(work(), name=f"{c.name}-task")
@@ -164,21 +175,21 @@ class Runtime:
                 for loop in loops:
                     loop.stop()
                 relay.stop()
+                settler.stop()
                 if server is not None:
                     server.should_exit = True
                 await _drain(tasks + background)
         log.info("sanfang stopped")
 
-    async def _broker(self, stack: AsyncExitStack) -> str:
-        if self.bootstrap:
-            return self.bootstrap
-        if self.settings.kafka_bootstrap:
-            return self.settings.kafka_bootstrap
+    def _bootstrap(self) -> str:
+        return self.bootstrap or self.settings.kafka_bootstrap
+
+    async def _embedded_broker(self, stack: AsyncExitStack) -> EmbeddedBroker | None:
+        """The embedded broker this process starts, when no Kafka was given."""
+        if self._bootstrap():
+            return None
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        broker = await stack.enter_async_context(
-            EmbeddedBroker(log_file=self.settings.data_dir / "broker.log")
-        )
-        return broker.bootstrap
+        return await stack.enter_async_context(EmbeddedBroker(log_file=self.settings.data_dir / "broker.log"))
 
     async def _mqtt(self, stack: AsyncExitStack) -> None:
         s = self.settings
@@ -255,6 +266,10 @@ async def _drain(tasks: list[asyncio.Task[None]], grace: float = 10.0) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def _answers(store: Store) -> bool:
+    return (await _database_ok(store))[0]
+
+
 async def _database_ok(store: Store) -> tuple[bool, str]:
     try:
         async with store.read() as conn:
@@ -270,8 +285,16 @@ async def _report_lag(loops: list[ConsumerLoop]) -> None:
         lag = await loop.lag()
         if lag is not None:
             metrics.CONSUMER_LAG.labels(loop.group).set(lag)
+        metrics.CONSUMER_STUCK.labels(loop.group).set(1 if loop.stuck else 0)
 
 
 async def _consumers_ok(loops: list[ConsumerLoop]) -> tuple[bool, str]:
     waiting = [loop.group for loop in loops if not loop.started.is_set()]
-    return (not waiting, "waiting: " + ", ".join(waiting) if waiting else f"{len(loops)} running")
+    if waiting:
+        return False, "waiting: " + ", ".join(waiting)
+    stuck = [loop.group for loop in loops if loop.stuck]
+    for loop in loops:
+        metrics.CONSUMER_STUCK.labels(loop.group).set(1 if loop.stuck else 0)
+    if stuck:
+        return False, "stuck (events in hand, no progress): " + ", ".join(stuck)
+    return True, f"{len(loops)} running"

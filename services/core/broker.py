@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -23,7 +25,7 @@ from types import TracebackType
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from services.core.errors import BrokerError
+from services.core.errors import BrokerError, BrokerGone
 
 __all__ = ["EmbeddedBroker", "free_port"]
 
@@ -36,6 +38,17 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+#: prctl(2) option: the signal the child gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when its parent dies, however the
+    parent dies (a SIGKILL of the parent alone would otherwise leave the broker orphaned)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _broker_binary() -> str:
@@ -89,6 +102,7 @@ class EmbeddedBroker:
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # only prctl before exec: safe in the forked child
         )
         await self._wait_ready()
         log.info("embedded broker (Tansu) ready on %s", self.bootstrap)
@@ -115,6 +129,20 @@ class EmbeddedBroker:
         raise BrokerError(
             f"the embedded broker did not answer within {self._ready_timeout:.0f} s: {last_error}"
         )
+
+    async def watch(self, every: float = 0.5) -> None:
+        """Return never; raise ``BrokerGone`` once the broker process has ended."""
+        while True:
+            process = self._process
+            if process is None or process.poll() is not None:
+                code = None if process is None else process.returncode
+                raise BrokerGone(f"the embedded broker stopped (exit code {code}); its topics are gone")
+            await asyncio.sleep(every)
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return None if self._process is None else self._process.pid
 
     def pause(self) -> None:
         """Freeze the broker process (SIGSTOP): clients see a broker that stopped answering."""

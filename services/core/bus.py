@@ -15,31 +15,76 @@ backoff while the database or broker is away, and sends poison messages to
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from schemas.deadletter import MAX_RAW_CHARS, DeadLetter
 from schemas.envelope import derived_id
 from schemas.topics import AnyEvent, Topic, event_key, event_types, parse_event, topic_of
-from services.core.errors import BusError, SanfangError, TransientError
+from services.core import metrics
+from services.core.errors import BusError, TransientError
 from services.core.settings import Settings
 
-__all__ = ["Backoff", "BatchHandler", "Bus", "ConsumerLoop", "Received", "headers", "serialise"]
+if TYPE_CHECKING:
+    from services.core.outbox import Outbox
+
+__all__ = [
+    "Backoff",
+    "BatchHandler",
+    "Bus",
+    "ConsumerLoop",
+    "Received",
+    "headers",
+    "is_transient",
+    "serialise",
+]
 
 log = logging.getLogger(__name__)
 
 #: Errors after which the same batch is tried again: the database or broker is away.
 TRANSIENT = (TransientError, SQLAlchemyError, KafkaError, OSError, TimeoutError)
+
+#: Database errors that say the statement or its data is wrong, not that the database is away.
+_REFUSED_BY_DATABASE = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the same work may succeed when tried again later: a dependency is away.
+
+    A database that answers but refuses the statement (an integrity or data error), or a
+    value SQLAlchemy could not even bind (an ``OverflowError`` wrapped in a ``StatementError``),
+    is not transient: retrying would stall the consumer for ever.
+
+    >>> is_transient(TimeoutError()), is_transient(OverflowError("date value out of range"))
+    (True, False)
+    """
+    if isinstance(exc, TransientError | KafkaError | OSError | TimeoutError | PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or not isinstance(exc, _REFUSED_BY_DATABASE)
+    return isinstance(exc, DisconnectionError)
 
 
 @dataclass(frozen=True)
@@ -104,6 +149,7 @@ class Bus:
         self.settings = settings
         self.bootstrap = bootstrap
         self._producer: AIOKafkaProducer | None = None
+        self._reader: AIOKafkaConsumer | None = None
 
     def topic(self, topic: Topic) -> str:
         """The full name of a topic, with the deployment's prefix."""
@@ -135,6 +181,9 @@ class Bus:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         producer, self._producer = self._producer, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.stop()
         if producer is not None:
             await producer.stop()
 
@@ -169,6 +218,24 @@ class Bus:
         finally:
             await admin.close()
 
+    async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
+        """The offset the next record of each partition of ``topics`` will get."""
+        try:
+            if self._reader is None:
+                reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+                await reader.start()
+                self._reader = reader
+            await self._reader.topics()  # refreshes the metadata: partitions of new topics
+            partitions = [
+                TopicPartition(topic, partition)
+                for topic in topics
+                for partition in sorted(self._reader.partitions_for_topic(topic) or ())
+            ]
+            ends = await self._reader.end_offsets(partitions)
+        except KafkaError as exc:
+            raise BusError(f"cannot read the end offsets on {self.bootstrap}: {exc}") from exc
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
     async def send_many(self, messages: Sequence[tuple[str, str, bytes, list[tuple[str, bytes]]]]) -> None:
         """Send ``(topic, key, value, headers)`` messages and wait until Kafka has all of them."""
         try:
@@ -187,7 +254,13 @@ class Bus:
 
 
 class ConsumerLoop:
-    """Reads batches from some topics in one consumer group and hands them to a handler."""
+    """Reads batches from some topics in one consumer group and hands them to a handler.
+
+    An event the handler refuses (any error a retry cannot cure) is dead-lettered and the
+    loop moves on; a transient error is retried with backoff, and after ``consumer_max_tries``
+    tries while the database still answers, the event is dead-lettered too. A loop that has
+    events in hand and made no progress for ``consumer_stuck_seconds`` reports itself stuck.
+    """
 
     def __init__(
         self,
@@ -200,13 +273,25 @@ class ConsumerLoop:
     ) -> None:
         self._bus = bus
         self.group = bus.settings.topic(group)
-        self._topics = [bus.topic(t) for t in topics]
+        self.topics = [bus.topic(t) for t in topics]
         self._handler = handler
         self._max_batch = max_batch
+        self._max_tries = bus.settings.consumer_max_tries
+        self._stuck_after = bus.settings.consumer_stuck_seconds
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._in_hand = 0
+        self._last_progress = time.monotonic()
+        self._committed: dict[tuple[str, int], int] = {}
+        self._outbox: Outbox | None = None
+        self._dependencies_ok: Callable[[], Awaitable[bool]] | None = None
         self.started = asyncio.Event()
+
+    def bind(self, outbox: Outbox, dependencies_ok: Callable[[], Awaitable[bool]]) -> None:
+        """Send dead letters through ``outbox`` (so a crash cannot lose them), and ask
+        ``dependencies_ok`` before blaming an event for errors that look transient."""
+        self._outbox = outbox
+        self._dependencies_ok = dependencies_ok
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, and return from ``run``."""
@@ -215,7 +300,7 @@ class ConsumerLoop:
     async def run(self) -> None:
         """Consume until ``stop`` is called or the task is cancelled."""
         consumer = AIOKafkaConsumer(
-            *self._topics,
+            *self.topics,
             bootstrap_servers=self._bus.bootstrap,
             group_id=self.group,
             enable_auto_commit=False,
@@ -238,13 +323,30 @@ class ConsumerLoop:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
                 self._in_hand = sum(len(records) for records in batches.values())
+                if not batches:
+                    self._last_progress = time.monotonic()
                 for partition, records in batches.items():
                     await self._process(records)
                     await self._commit(consumer, partition, records[-1].offset + 1)
                     self._in_hand -= len(records)
+                    self._last_progress = time.monotonic()
         finally:
             self._consumer = None
             await consumer.stop()
+
+    @property
+    def stuck(self) -> bool:
+        """Events in hand and no progress for longer than ``consumer_stuck_seconds``."""
+        return self._in_hand > 0 and time.monotonic() - self._last_progress > self._stuck_after
+
+    def has_applied(self, ends: Mapping[tuple[str, int], int]) -> bool:
+        """Whether this loop has handled and committed every record below ``ends`` (end
+        offsets by topic and partition) on the topics it reads."""
+        return all(
+            self._committed.get(partition, 0) >= end
+            for partition, end in ends.items()
+            if partition[0] in self.topics
+        )
 
     async def lag(self) -> int | None:
         """Records on this loop's partitions not yet handled and committed: the broker's end
@@ -269,7 +371,7 @@ class ConsumerLoop:
             try:
                 event = parse_event(record.value or b"")
             except ValidationError as exc:
-                await self._dead_letter(record, "invalid_event", str(exc))
+                await self._dead_letter_raw(record, str(exc))
                 continue
             received.append(Received(event, record.topic, record.partition, record.offset))
         if received:
@@ -277,53 +379,82 @@ class ConsumerLoop:
 
     async def _handle(self, received: Sequence[Received]) -> None:
         backoff = Backoff()
+        tries = 0
         while True:
             try:
                 await self._handler(received)
-            except TRANSIENT as exc:
-                log.warning("consumer %s: %s; retrying the batch", self.group, exc)
+            except Exception as exc:  # noqa: BLE001 - every failure is sorted: retry or dead letter
+                if not is_transient(exc):
+                    await self._isolate(received, "handler_refused", exc)
+                    return
+                tries += 1
+                if tries >= self._max_tries and await self._dependencies_answer():
+                    # The database answers, yet this batch keeps failing: something in it does.
+                    await self._isolate(received, "retries_exhausted", exc)
+                    return
+                metrics.CONSUMER_RETRIES.labels(self.group).inc()
+                log.warning("consumer %s: %s (try %d); retrying the batch", self.group, _describe(exc), tries)
                 await backoff.wait()
-            except SanfangError as exc:
-                await self._isolate(received, exc)
-                return
             else:
                 return
 
-    async def _isolate(self, received: Sequence[Received], error: Exception) -> None:
-        """A batch failed for a reason that is not transient: find the poison, pass the rest."""
-        if len(received) == 1:
-            item = received[0]
-            log.error("consumer %s: event %s refused: %s", self.group, item.event.event_id, error)
-            await self._bus.publish(
-                self._letter(
-                    item.topic, item.offset, "handler_refused", str(error), item.event.model_dump_json()
-                )
-            )
-            return
-        for item in received:
-            await self._handle([item])
+    async def _dependencies_answer(self) -> bool:
+        return True if self._dependencies_ok is None else await self._dependencies_ok()
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str, detail: str) -> None:
-        raw = (record.value or b"").decode("utf-8", errors="replace")
-        log.warning(
-            "consumer %s: poison message at %s:%s: %s", self.group, record.topic, record.offset, reason
+    async def _isolate(self, received: Sequence[Received], reason: str, error: Exception) -> None:
+        """A batch failed for a reason a retry does not cure: find the poison, pass the rest."""
+        if len(received) > 1:
+            for item in received:
+                await self._handle([item])
+            return
+        item = received[0]
+        log.error(
+            "consumer %s: event %s (%s at %s:%s:%s) dead-lettered: %s",
+            self.group,
+            item.event.event_id,
+            item.event.kind,
+            item.topic,
+            item.partition,
+            item.offset,
+            _describe(error),
         )
-        letter = self._letter(record.topic, record.offset, reason, detail, raw, partition=record.partition)
+        raw = item.event.model_dump_json()
+        await self._send_letter(self._letter(item.topic, reason, _describe(error), raw, item.event.event_id))
+
+    async def _dead_letter_raw(self, record: ConsumerRecord[bytes, bytes], detail: str) -> None:
+        raw = (record.value or b"").decode("utf-8", errors="replace")
+        log.error(
+            "consumer %s: malformed message at %s:%s:%s dead-lettered",
+            self.group,
+            record.topic,
+            record.partition,
+            record.offset,
+        )
+        # Named by content, not offset: offsets start again when an embedded broker restarts.
+        digest = hashlib.sha256(record.value or b"").hexdigest()
+        await self._send_letter(self._letter(record.topic, "invalid_event", detail, raw, digest))
+
+    async def _send_letter(self, letter: DeadLetter) -> None:
+        metrics.DEADLETTERS.labels(f"consumer:{self.group}", letter.reason).inc()
         backoff = Backoff()
         while True:
             try:
-                await self._bus.publish(letter)
-            except BusError as exc:
-                log.warning("cannot publish dead letter yet: %s", exc)
+                if self._outbox is None:
+                    await self._bus.publish(letter)
+                else:
+                    async with self._outbox.transaction() as tx:
+                        await self._outbox.add(tx, [letter])
+            except Exception as exc:  # sorted: only a transient failure is retried
+                if not is_transient(exc):
+                    raise
+                log.warning("consumer %s: cannot keep a dead letter yet: %s", self.group, exc)
                 await backoff.wait()
             else:
                 return
 
-    def _letter(
-        self, topic: str, offset: int, reason: str, detail: str, raw: str, partition: int = -1
-    ) -> DeadLetter:
+    def _letter(self, topic: str, reason: str, detail: str, raw: str, what: str) -> DeadLetter:
         return DeadLetter(
-            event_id=derived_id("deadletter", self.group, topic, str(partition), str(offset)),
+            event_id=derived_id("deadletter", self.group, topic, what),
             occurred_at=datetime.now(UTC),
             source=f"topic:{topic}",
             reason=reason,
@@ -350,4 +481,14 @@ class ConsumerLoop:
                 log.warning("consumer %s: commit failed (%s); retrying", self.group, exc)
                 await backoff.wait()
             else:
+                self._committed[(partition.topic, partition.partition)] = offset
                 return
+
+
+def _describe(error: BaseException) -> str:
+    """One line naming an error: its type and message (a wrapped one's too)."""
+    text = f"{type(error).__name__}: {error}".splitlines()[0]
+    cause = error.__cause__ or getattr(error, "orig", None)
+    if isinstance(cause, BaseException) and str(cause) not in text:
+        text += f" ({type(cause).__name__}: {cause})".splitlines()[0]
+    return text[:1000]

@@ -3,6 +3,7 @@
     SanfangError
     ├── ConfigError          settings or a config file are wrong; refuse to start
     ├── BrokerError          the embedded broker could not start or answer
+    │   └── BrokerGone       the embedded broker died while running; the process starts again
     └── TransientError       something is away for now; the work is tried again later
         ├── BusError         Kafka refused or lost a message
         ├── StoreError       the database could not be reached or migrated
@@ -13,7 +14,15 @@ Third-party errors are translated once, where they are caught: ``raise BusError(
 
 from __future__ import annotations
 
-__all__ = ["BrokerError", "BusError", "ConfigError", "SanfangError", "StoreError", "TransientError"]
+__all__ = [
+    "BrokerError",
+    "BrokerGone",
+    "BusError",
+    "ConfigError",
+    "SanfangError",
+    "StoreError",
+    "TransientError",
+]
 
 
 class SanfangError(Exception):
@@ -26,6 +35,10 @@ class ConfigError(SanfangError):
 
 class BrokerError(SanfangError):
     """The embedded Kafka-compatible broker could not be started or did not answer."""
+
+
+class BrokerGone(BrokerError):
+    """The embedded broker's process ended while the services ran: its topics are gone."""
 
 
 class TransientError(SanfangError):

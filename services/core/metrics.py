@@ -7,6 +7,8 @@ from prometheus_client import Counter, Gauge, Histogram
 __all__ = [
     "ACKS",
     "CONSUMER_LAG",
+    "CONSUMER_RETRIES",
+    "CONSUMER_STUCK",
     "DEADLETTERS",
     "ESCALATIONS",
     "MQTT_PUBLISHED",
@@ -50,3 +52,9 @@ WARNING_TO_ACTIVATION = Histogram(
 )
 # the bus: how far each consumer group is behind its topics (sampled every few seconds)
 CONSUMER_LAG = Gauge("sanfang_consumer_lag", "Records a consumer group has still to handle", ["group"])
+CONSUMER_RETRIES = Counter(
+    "sanfang_consumer_retries_total", "Batches tried again after a transient error", ["group"]
+)
+CONSUMER_STUCK = Gauge(
+    "sanfang_consumer_stuck", "1 while a consumer group has events in hand and makes no progress", ["group"]
+)

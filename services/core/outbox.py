@@ -27,6 +27,7 @@ from schemas.topics import AnyEvent, event_key, topic_of
 from services.core import tables
 from services.core.bus import TRANSIENT, Backoff, Bus, headers
 from services.core.clock import Clock
+from services.core.settling import SETTLED_ROUND
 from services.core.store import Store, insert_ignore
 
 __all__ = ["Outbox", "Relay"]
@@ -80,9 +81,19 @@ class Relay:
     """Publishes what the outbox holds, in order, and marks it published."""
 
     def __init__(
-        self, outbox: Outbox, bus: Bus, clock: Clock, *, batch: int = 1000, idle: float = 0.25
+        self,
+        outbox: Outbox,
+        bus: Bus,
+        clock: Clock,
+        *,
+        batch: int = 1000,
+        idle: float = 0.25,
+        prune_settled_only: bool = False,
     ) -> None:
         self._outbox = outbox
+        # On a broker that keeps nothing, a published row is kept until it is settled
+        # (services/core/settling.py): it may have to be published again.
+        self._prune_settled_only = prune_settled_only
         self._store = outbox.store
         self._bus = bus
         self._clock = clock
@@ -171,8 +182,11 @@ class Relay:
     async def prune(self, keep: timedelta = timedelta(days=1)) -> None:
         """Delete rows published longer ago than ``keep`` (the event store keeps history)."""
         cutoff = self._clock.now() - keep
+        o = tables.outbox.c
+        old = delete(tables.outbox).where(o.published_at.is_not(None), o.published_at < cutoff)
+        if self._prune_settled_only:
+            w = tables.watermarks.c
+            settled = select(w.value).where(w.name == SETTLED_ROUND).scalar_subquery()
+            old = old.where(o.settle_round <= settled)
         async with self._store.transaction() as tx:
-            o = tables.outbox.c
-            await tx.execute(
-                delete(tables.outbox).where(o.published_at.is_not(None), o.published_at < cutoff)
-            )
+            await tx.execute(old)

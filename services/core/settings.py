@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)
+    consumer_max_tries: int = Field(
+        default=10, ge=1, description="tries of a failing batch, database up, before dead-lettering"
+    )
+    consumer_stuck_seconds: float = Field(
+        default=60.0, gt=0, description="events in hand and no progress this long: not ready"
+    )
 
     database_url: str = Field(default="", description="empty: SQLite under data_dir")
 

@@ -39,6 +39,7 @@ __all__ = [
     "responses",
     "rules_state",
     "units",
+    "watermarks",
 ]
 
 metadata = MetaData(
@@ -105,7 +106,20 @@ outbox = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", Instant(), nullable=False),
     Column("published_at", Instant(), nullable=True),
+    # On a broker that keeps nothing (the embedded one): the settling round in which every
+    # consumer was seen to have applied this row (services/core/settling.py).
+    Column("settle_round", BigInteger(), nullable=True),
     Index("ix_outbox_pending", "published_at", "seq"),
+    Index("ix_outbox_settle_round", "settle_round"),
+)
+
+#: Named counters of the plumbing; ``settled_round``: every outbox row tagged with a round up
+#: to it was applied by every consumer, so a broker that comes back empty needs none of them.
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger(), nullable=False),
 )
 
 deadletters = Table(
