@@ -29,13 +29,18 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 
 from services.core.errors import ConfigError
+from services.core.proxies import TrustedProxies
+from services.core.strength import MAKE_ONE, weakness
 
 __all__ = ["DEV_SECRET", "Settings"]
 
 #: The development secret. It signs ack links in development only; production refuses it.
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused outside development
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", DEV_SECRET}
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", DEV_SECRET, "dev-gateway-token"}
+#: Estimated bits (services.core.strength) a production secret and a token must have.
+_SECRET_BITS = 110
+_TOKEN_BITS = 80
 
 #: A pushing feed's name (it becomes part of the source recorded with what it pushes).
 _FEED_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
@@ -117,8 +122,21 @@ class Settings(BaseSettings):
 
     # console (issue 6): officers' logins, sessions and the live board
     console_session_minutes: int = Field(default=720, gt=0, description="how long an officer's login lasts")
-    console_login_failures: int = Field(default=5, ge=1, description="failed logins before an account locks")
-    console_lockout_minutes: int = Field(default=15, gt=0, description="how long a locked account waits")
+    # Failed logins are throttled per account *and* address (an outsider elsewhere cannot lock the
+    # officer out) and per address across accounts (a spray), sparing accounts known there.
+    console_login_failures: int = Field(
+        default=5, ge=1, description="failed logins of one account from one address before it must wait"
+    )
+    console_lockout_minutes: int = Field(
+        default=15, gt=0, description="failures counted this long; the longest wait of an account and address"
+    )
+    console_address_failures: int = Field(
+        default=20, ge=1, description="failed logins from one address before only known accounts may log in"
+    )
+    # security (issue 10): X-Forwarded-For is read only from these (addresses or networks)
+    trusted_proxies: str = Field(
+        default="", description="our reverse proxies, e.g. 10.0.0.0/8,192.168.1.7; empty: none"
+    )
     console_cookie_secure: bool | None = Field(default=None, description="default: on in production")
     console_board_poll_ms: int = Field(default=250, ge=20, description="how often the live board looks")
 
@@ -163,10 +181,19 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production":
             secret = self.secret_key.get_secret_value()
-            if secret.lower() in _PLACEHOLDERS or len(secret) < 32:
+            problem = weakness(secret, min_length=32, min_bits=_SECRET_BITS)
+            if secret.lower() in _PLACEHOLDERS or problem:
                 raise ValueError(
                     "SANFANG_SECRET_KEY must be set to a random value of at least 32 characters in "
-                    "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                    f"production ({problem or 'a placeholder'}; make one: {MAKE_ONE})"
+                )
+            # Only a configured gateway calls back (the routes exist only then) with this token.
+            gateway = self.gateway_token.get_secret_value()
+            problem = weakness(gateway, min_length=_FEED_TOKEN_MIN, min_bits=_TOKEN_BITS)
+            if self.gateway_url and (gateway.lower() in _PLACEHOLDERS or problem):
+                raise ValueError(
+                    "SANFANG_GATEWAY_TOKEN must be set to the gateway's random token in production "
+                    f"({problem or 'a placeholder'}; make one: {MAKE_ONE})"
                 )
         return self
 
@@ -183,7 +210,30 @@ class Settings(BaseSettings):
                 "SANFANG_INGEST_TOKENS must be set in production, one name:token per feed that pushes "
                 f"warnings or readings, e.g. observatory:<token>,gauges:<token> (a token: {_MAKE_TOKEN})"
             )
+        if self.environment == "production":
+            for name, token in self.ingest_feed_tokens.items():
+                problem = weakness(token.get_secret_value(), min_length=_FEED_TOKEN_MIN, min_bits=_TOKEN_BITS)
+                if problem:
+                    raise ConfigError(
+                        f"SANFANG_INGEST_TOKENS: the token of {name!r} is too easy to guess for production: "
+                        f"{problem} (make one: {_MAKE_TOKEN})"
+                    )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        """The reverse proxies whose ``X-Forwarded-For`` is believed (``SANFANG_TRUSTED_PROXIES``).
+
+        >>> Settings(trusted_proxies="10.0.0.0/8").proxies.trusts("10.1.2.3")
+        True
+        """
+        return TrustedProxies.parse(self.trusted_proxies)
 
     @property
     def ingest_feed_tokens(self) -> dict[str, SecretStr]:

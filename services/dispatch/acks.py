@@ -2,9 +2,11 @@
 
 Every way a person acknowledges (the app over HTTP or MQTT, an SMS reply, a voice
 keypress, the ack link) and a duty officer acknowledging on their behalf ends in
-:meth:`AckBook.record`. In one transaction it marks the notice acknowledged (only the
-first ack does), keeps the ack row (later ones too, ``counted`` false), stops that
-person's escalation for the notice, and queues the ``sanfang.acks`` event. Because it
+:meth:`AckBook.record`. In one transaction it marks the notice acknowledged, keeps the
+ack row, stops that person's escalation for the notice, and queues the ``sanfang.acks``
+event. Only the first ack of a notice does any of that: a repeat (an app retrying, a
+replayed token, a second reply) is answered like the first, with the first's ack id, and
+writes nothing, so a token replayed a thousand times costs no row and no event. Because it
 locks the notice row first, an ack waits for a reminder being sent that very moment
 and vice versa: no reminder is ever sent after an ack was recorded.
 
@@ -29,7 +31,7 @@ from typing import Protocol
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.envelope import new_id
+from schemas.envelope import derived_id, new_id
 from schemas.notices import Acknowledgement, Channel
 from services.core import metrics, tables
 from services.core.clock import Clock
@@ -124,16 +126,20 @@ class AckBook:
             n = tables.notices.c
             wanted = sorted({asked.notice_id for asked in batch})  # one lock order for every writer
             query = (
-                select(n.notice_id, n.person_id, n.response_id)
+                select(n.notice_id, n.person_id, n.response_id, n.acked_at)
                 .where(n.notice_id.in_(wanted))
                 .order_by(n.notice_id)
             )
             if tx.dialect.name == "postgresql":
                 query = query.with_for_update()
             rows = {row.notice_id: row for row in (await tx.execute(query)).all()}
+            # The ack that counted, of each notice acknowledged before: what a repeat is answered with.
+            earlier = await _counted_acks(tx, [row.notice_id for row in rows.values() if row.acked_at])
             # Taken after the lock: the moment the acks are recorded, not when they were asked for.
             now = self._clock.now()
+            writes: list[bool] = []  # whether each answer is of an ack this batch writes
             for asked in batch:
+                writes.append(False)
                 row = rows.get(asked.notice_id)
                 if row is None:
                     answers.append(UnknownNotice(asked.notice_id))
@@ -141,18 +147,28 @@ class AckBook:
                 if asked.person_id is not None and asked.person_id != row.person_id:
                     answers.append(AckRefused(f"notice {asked.notice_id} is not {asked.person_id}'s"))
                     continue
+                if row.acked_at is not None or asked.notice_id in earlier:
+                    # Acknowledged already (before, or earlier in this batch): nothing to write.
+                    first = earlier.get(asked.notice_id) or derived_id("ack-of", asked.notice_id)
+                    answers.append(AckOutcome(first, asked.notice_id, row.person_id, counted=False))
+                    metrics.ACKS.labels(asked.channel.value, "false").inc()
+                    continue
                 ack = acknowledgement(
                     row, asked.channel, now, on_behalf_by=asked.on_behalf_by, reason=asked.reason
                 )
                 acks.append(ack)
+                writes[-1] = True
+                earlier[asked.notice_id] = ack.event_id
                 answers.append(AckOutcome(ack.event_id, asked.notice_id, row.person_id, counted=False))
             counted = {
                 ack.event_id for ack, first in zip(acks, await apply_acks(tx, acks), strict=True) if first
             }
             await self._outbox.add(tx, acks)
         return [
-            replace(answer, counted=answer.ack_id in counted) if isinstance(answer, AckOutcome) else answer
-            for answer in answers
+            replace(answer, counted=wrote and answer.ack_id in counted)
+            if isinstance(answer, AckOutcome)
+            else answer
+            for answer, wrote in zip(answers, writes, strict=True)
         ]
 
     async def on_behalf(self, notice_id: str, *, officer: str, reason: str) -> AckOutcome:
@@ -167,6 +183,17 @@ class AckBook:
         return await self.record(
             notice_id, Channel.CONSOLE, on_behalf_by=officer.strip()[:64], reason=reason.strip()[:500]
         )
+
+
+async def _counted_acks(tx: AsyncConnection, notice_ids: Sequence[str]) -> dict[str, str]:
+    """The id of the ack that counted, of each of ``notice_ids`` that has one."""
+    if not notice_ids:
+        return {}
+    k = tables.acks.c
+    rows = await tx.execute(
+        select(k.notice_id, k.ack_id).where(k.notice_id.in_(sorted(notice_ids)), k.counted.is_(True))
+    )
+    return {row.notice_id: row.ack_id for row in rows}
 
 
 class NoticeRow(Protocol):

@@ -154,7 +154,16 @@ async def build(wiring: Wiring) -> Component:
     return Component(
         "dispatch",
         loops=[dispatch.consumer(wiring.bus)],
-        routers=[ack_router(book, parts.inbound, links, wiring.clock, s.gateway_token.get_secret_value())],
+        # Without a gateway nobody may call back: its callback routes are not mounted at all.
+        routers=[
+            ack_router(
+                book,
+                parts.inbound,
+                links,
+                wiring.clock,
+                s.gateway_token.get_secret_value() if s.gateway_url else None,
+            )
+        ],
         tasks=[courier.run for courier in couriers.values()] + [parts.app_acks.run],
         handle=parts,
     )

@@ -8,7 +8,11 @@
   Forged, expired and other persons' tokens get 403. ``Referrer-Policy: no-referrer``
   keeps the token out of any other site's logs;
 - ``POST /api/v1/gateway/sms`` and ``…/voice`` — receipts, replies and keypresses from the
-  SMS/voice gateway, with its bearer token.
+  SMS/voice gateway, with ``Authorization: Bearer <its token>``. Mounted only when a gateway
+  is configured (``SANFANG_GATEWAY_URL``): without one nobody may call back.
+
+The route says how a person acknowledged (``app`` for the API, ``link`` for the link), never
+the body: a token ack cannot pass for an officer's (``console``) or a gateway's.
 """
 
 from __future__ import annotations
@@ -53,9 +57,13 @@ def _page(status: int, title: str, body: str) -> HTMLResponse:
 
 
 def ack_router(
-    book: AckBook, inbound: Inbound, links: AckLinks, clock: Clock, gateway_token: str
+    book: AckBook, inbound: Inbound, links: AckLinks, clock: Clock, gateway_token: str | None
 ) -> APIRouter:
-    """Routes through which persons acknowledge and the gateway calls back."""
+    """Routes through which persons acknowledge, and (with a ``gateway_token``: a gateway is
+    configured) through which the gateway calls back.
+
+    >>> router = ack_router(book, inbound, links, clock, gateway_token=None)  # doctest: +SKIP
+    """
     router = APIRouter(tags=["acknowledgements"])
 
     @router.post(
@@ -70,7 +78,8 @@ def ack_router(
     )
     async def acknowledge(body: AckIn) -> Any:
         """Acknowledge a notice with its person's ack token (``ack_token`` of the notice pushed
-        to the app). The first ack of a notice counts; repeats are kept, not counted."""
+        to the app). The first ack of a notice counts; a repeat is answered the same and
+        recorded nowhere. The ack's channel is ``app`` whatever the body says."""
         try:
             claimed = links.verify(body.token, clock.now())
         except TokenRefused as exc:
@@ -78,7 +87,7 @@ def ack_router(
         if claimed.notice_id != body.notice_id:
             return error_response(403, "token_refused", "the token is not for this notice")
         try:
-            outcome = await book.record(body.notice_id, body.channel, person_id=claimed.person_id)
+            outcome = await book.record(body.notice_id, Channel.APP, person_id=claimed.person_id)
         except UnknownNotice:
             return error_response(404, "unknown_notice", f"no notice {body.notice_id!r}")
         except AckRefused:
@@ -125,9 +134,20 @@ def ack_router(
         said = "已确认收到，谢谢。" if outcome.counted else "您此前已确认过这条通知。"
         return _page(200, "已确认", f"<p>{said}</p>")
 
+    if gateway_token is not None:
+        _gateway_routes(router, inbound, gateway_token)
+    return router
+
+
+def _gateway_routes(router: APIRouter, inbound: Inbound, gateway_token: str) -> None:
+    """The gateway's callbacks, authenticated by ``Authorization: Bearer <gateway_token>``."""
+    expected = gateway_token.encode()
+
     def authorised(authorization: str | None) -> bool:
-        given = (authorization or "").removeprefix("Bearer ").encode()
-        return hmac.compare_digest(given, gateway_token.encode())
+        # The Bearer scheme is required (RFC 6750; its name in any case): a bare token is refused.
+        scheme, _, given = (authorization or "").partition(" ")
+        ok = hmac.compare_digest(given.encode(), expected)
+        return ok and scheme.lower() == "bearer" and bool(expected)
 
     async def gateway(channel: Channel, body: GatewayCallback, authorization: str | None) -> Any:
         if not authorised(authorization):
@@ -151,5 +171,3 @@ def ack_router(
     ) -> Any:
         """The voice gateway's call results and keypresses (1 acknowledges)."""
         return await gateway(Channel.VOICE, body, authorization)
-
-    return router

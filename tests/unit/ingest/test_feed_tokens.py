@@ -13,7 +13,9 @@ from services.ingest.feed_auth import FeedAuth, push_source, signal_source
 
 OBSERVATORY = "obs-0123456789abcdefghijklmnop"
 GAUGES = "gau_ABCDEFGHIJKLMNOPQRSTUVWXYZ+/=="
-PRODUCTION_KEY = "k" * 40
+PRODUCTION_KEY = "Yq3v_0Pp-Jd8tLr2ZsKmW7xNbE4hGc9uFo1iTa6eRyU"  # production checks a key's strength
+#: Production checks a token's strength too (GAUGES is an alphabet run: enough for development).
+PRODUCTION_GAUGES = "mZ4q7-Kd2xVb9TnR0wLc8hPj"
 
 
 def bearer(token: str) -> HTTPAuthorizationCredentials:
@@ -72,7 +74,9 @@ def test_a_wrong_value_is_refused_with_a_clear_message_that_never_shows_a_token(
 def test_production_refuses_to_start_without_tokens() -> None:
     with pytest.raises(ConfigError, match="SANFANG_INGEST_TOKENS must be set in production"):
         Settings(environment="production", secret_key=PRODUCTION_KEY)
-    settings = Settings(environment="production", secret_key=PRODUCTION_KEY, ingest_tokens=f"gauges:{GAUGES}")
+    settings = Settings(
+        environment="production", secret_key=PRODUCTION_KEY, ingest_tokens=f"gauges:{PRODUCTION_GAUGES}"
+    )
     assert list(settings.ingest_feed_tokens) == ["gauges"]
 
 
