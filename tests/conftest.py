@@ -84,7 +84,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings_factory(tmp_path: Path, mqtt_server: tuple[str, int]):  # type: ignore[no-untyped-def]
-    """Settings isolated for one test: own topic prefix, data dir and MQTT root."""
+    """Settings isolated for one test: own topic prefix, data dir and MQTT root; dispatch
+    uses the generated Bao'an directory (``demo_directory``) unless a test imports its own."""
 
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -95,6 +96,8 @@ def settings_factory(tmp_path: Path, mqtt_server: tuple[str, int]):  # type: ign
             "mqtt_port": mqtt_server[1],
             "mqtt_topic_root": unique("sanfang-test-"),
             "port": free_port(),
+            # The invented Bao'an directory: dispatch refuses to start without one otherwise.
+            "demo_directory": True,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
 
     # dispatch (issue 5): targeting and escalation file, channels, gateways, ack links
     targeting_file: Path | None = Field(default=None, description="YAML targeting + escalation; none: all")
+    # Dispatch refuses to start with no imported directory; a demo or a trial may ask for the
+    # invented one instead. Never in production: those 3,183 persons do not exist.
+    demo_directory: bool = Field(
+        default=False, description="no directory imported: use the generated Bao'an one (demo, tests)"
+    )
     gateway_url: str = Field(default="", description="SMS and voice gateway API; empty: SMS/voice off")
     gateway_token: SecretStr = Field(
         default=SecretStr("dev-gateway-token"), description="bearer token both ways with the gateway"

@@ -19,8 +19,11 @@ from rich.table import Table
 
 from services.core.clock import BEIJING
 from services.core.settings import Settings
+from services.core.store import Store
 from services.demo.fleet import AppFleet
 from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
+from services.dispatch.directory_store import save_directory
+from services.dispatch.domain.generator import generate_baoan_directory
 
 __all__ = ["run_demo"]
 
@@ -64,6 +67,12 @@ async def run_demo(settings: Settings, *, exit_when_done: bool, speed: float) ->
     # run would absorb the new warning (same level, same scope) and nothing would be sent.
     for leftover in settings.data_dir.glob("sanfang.db*"):
         leftover.unlink()
+    # Dispatch starts only with a directory: the demo imports the invented Bao'an one first,
+    # as an operator imports theirs.
+    async with Store(settings.database_url_effective) as store:
+        await store.migrate()
+        directory = generate_baoan_directory()
+        await save_directory(store, directory, source="demo: generated Bao'an", now=datetime.now(UTC))
     up = await start_sanfang(settings)
     if up is None:
         return 1

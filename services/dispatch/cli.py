@@ -101,7 +101,8 @@ def _export(args: argparse.Namespace) -> int:
     directory = asyncio.run(load())
     if directory is None:
         raise ConfigError(
-            "no directory has been loaded yet; run sanfang up once, or sanfang directory import"
+            "no directory has been imported yet: import one with "
+            "'sanfang directory import units.csv persons.csv'"
         )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "units.csv").write_text(units_csv(directory, bom=args.bom), encoding="utf-8")

@@ -25,8 +25,7 @@ from services.dispatch.channels.gateway import GatewayClient, HttpGateway
 from services.dispatch.channels.limits import RateLimit
 from services.dispatch.channels.robot import GroupRobot
 from services.dispatch.courier import Courier
-from services.dispatch.directory_store import load_directory, save_directory
-from services.dispatch.domain.generator import generate_baoan_directory
+from services.dispatch.directory_store import directory_to_start
 from services.dispatch.escalator import Escalator
 from services.dispatch.http import ack_router
 from services.dispatch.inbound import Inbound
@@ -73,9 +72,13 @@ class _Unconfigured:
 
 
 async def build(wiring: Wiring) -> Component:
-    """Connect to MQTT and the gateway, load (or on first start generate) the directory, wire it all."""
+    """Load the directory (refuse to start without one), connect to MQTT and the gateway, wire it all."""
     s = wiring.settings
     policy = read_policy(s.targeting_file)
+    # Before any connection: with no directory there is nothing to start.
+    directory = await directory_to_start(
+        wiring.store, demo=s.demo_directory, production=s.environment == "production", now=wiring.clock.now()
+    )
     push = await wiring.stack.enter_async_context(
         MqttPush(
             s.mqtt_host,
@@ -86,15 +89,6 @@ async def build(wiring: Wiring) -> Component:
             retain_seconds=s.push_retain_seconds,
         )
     )
-    directory = await load_directory(wiring.store)
-    if directory is None:
-        directory = generate_baoan_directory()
-        await save_directory(wiring.store, directory, source="generated: Bao'an", now=wiring.clock.now())
-        log.info(
-            "no directory loaded yet: generated Bao'an's (%d units, %d persons)",
-            len(directory.units),
-            len(directory.persons),
-        )
     links = AckLinks(
         s.secret_key.get_secret_value().encode(), s.public_url_effective, timedelta(hours=s.ack_link_hours)
     )

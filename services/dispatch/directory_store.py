@@ -1,7 +1,12 @@
-"""The directory in the database: load the current version, or replace it with a new one."""
+"""The directory in the database: load the current version, or replace it with a new one.
+
+Dispatch starts only with an imported directory (``sanfang directory import``); the demo and
+the tests may ask for the generated Bao'an one instead (``SANFANG_DEMO_DIRECTORY=true``).
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -9,11 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.directory import Person, Unit
 from services.core import tables
+from services.core.errors import ConfigError
 from services.core.store import Store
 from services.dispatch.domain.directory import Directory
+from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.hazards import HazardKind
 
-__all__ = ["current_version", "load_directory", "save_directory"]
+__all__ = ["NO_DIRECTORY", "current_version", "directory_to_start", "load_directory", "save_directory"]
+
+log = logging.getLogger(__name__)
+
+#: Why dispatch will not start without a directory, and what to do about it.
+NO_DIRECTORY = (
+    "no directory of units and persons has been imported, so dispatch has no one to notify: "
+    "import yours with 'sanfang directory import units.csv persons.csv' (check them first with "
+    "'sanfang directory check units.csv persons.csv'; the format is in docs/dispatch.md), "
+    "or for a demo or a trial set SANFANG_DEMO_DIRECTORY=true to use the invented Bao'an directory"
+)
 
 
 async def current_version(conn: AsyncConnection) -> str | None:
@@ -71,3 +88,32 @@ async def save_directory(store: Store, directory: Directory, *, source: str, now
             )
         )
     return True
+
+
+async def directory_to_start(store: Store, *, demo: bool, production: bool, now: datetime) -> Directory:
+    """The directory dispatch starts with: the imported one; with none, the generated Bao'an
+    one when ``demo`` asks for it (stored as a version, so notices name it); else ConfigError.
+
+    >>> async def start(store: Store, settings: Settings) -> Directory:  # doctest: +SKIP
+    ...     return await directory_to_start(store, demo=settings.demo_directory,
+    ...                                     production=settings.environment == "production", now=now)
+    """
+    if demo and production:
+        raise ConfigError(
+            "SANFANG_DEMO_DIRECTORY=true is refused in production: its 3,183 persons are invented; "
+            "import the real directory with 'sanfang directory import units.csv persons.csv'"
+        )
+    directory = await load_directory(store)
+    if directory is not None:
+        return directory
+    if not demo:
+        raise ConfigError(NO_DIRECTORY)
+    directory = generate_baoan_directory()
+    await save_directory(store, directory, source="generated: Bao'an (demo)", now=now)
+    log.warning(
+        "no directory imported: using the invented Bao'an directory (%d units, %d persons) "
+        "because SANFANG_DEMO_DIRECTORY=true",
+        len(directory.units),
+        len(directory.persons),
+    )
+    return directory

@@ -61,6 +61,7 @@ async def main() -> None:
                 topic_prefix=f"bench{tag}.",
                 port=free_port(),
                 mqtt_topic_root=f"bench-{tag}",
+                demo_directory=True,
             )
             url = settings.database_url_effective
             watcher = NoticeWatcher("127.0.0.1", 1883, settings.mqtt_topic_root)

@@ -93,6 +93,7 @@ async def run(acks: int, concurrency: int) -> None:
             mqtt_topic_root=f"bench-{uuid.uuid4().hex[:8]}",
             console_board_poll_ms=250,
             log_level="WARNING",
+            demo_directory=True,
         )
         runtime = Runtime(settings, ALL_SERVICES)
         stop = asyncio.Event()

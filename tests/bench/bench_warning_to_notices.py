@@ -35,6 +35,7 @@ async def product_round(broker: EmbeddedBroker, workdir: Path) -> float:
         topic_prefix=f"bench{tag}.",
         port=free_port(),
         mqtt_topic_root=f"bench-{tag}",
+        demo_directory=True,
     )
     watcher = NoticeWatcher(*MQTT, settings.mqtt_topic_root)
     async with watcher.watching(), running(settings, broker.bootstrap) as sanfang:

@@ -47,6 +47,7 @@ def test_up_runs_everything_and_stops_cleanly(tmp_path: Path, stop_signal: signa
         "SANFANG_MQTT_USERNAME": "sanfang",
         "SANFANG_MQTT_PASSWORD": "hunter2-not-shown",
         "SANFANG_SECRET_KEY": "a-secret-that-must-never-be-printed-0123456789",
+        "SANFANG_DEMO_DIRECTORY": "true",
     }
     process = subprocess.Popen(
         [SANFANG, "up", "--port", str(port), "--data-dir", str(tmp_path / "var")],

@@ -113,6 +113,7 @@ def dispatch_env(settings: Settings, bootstrap: str, **extra: str) -> dict[str, 
         SANFANG_PORT=str(settings.port),
         SANFANG_DATA_DIR=str(settings.data_dir),
         SANFANG_LOG_LEVEL="WARNING",
+        SANFANG_DEMO_DIRECTORY=str(settings.demo_directory).lower(),
     )
     env.update(extra)
     return env
