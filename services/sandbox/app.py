@@ -51,6 +51,14 @@ class KeypressIn(BaseModel):
     digits: str
 
 
+def _unreachable(url: str, exc: httpx.HTTPError) -> JSONResponse:
+    """Sanfang's webhook did not answer (it is down, or too slow): 502, not a stack trace."""
+    return JSONResponse(
+        {"status": 502, "error": f"Sanfang's webhook {url} did not answer: {type(exc).__name__}"},
+        status_code=502,
+    )
+
+
 def create_sandbox_app(state: GatewayState, *, token: str) -> FastAPI:
     """The sandbox's app; ``token`` is checked on sends and sent on callbacks."""
     app = FastAPI(title="Sanfang sandbox SMS/voice gateway")
@@ -151,7 +159,10 @@ def create_sandbox_app(state: GatewayState, *, token: str) -> FastAPI:
         url = body.callback or state.last_callback(body.sender)
         if url is None:
             raise HTTPException(404, "no SMS was sent to that number, and no callback given")
-        answer = await http.post(url, json={"type": "reply", "from": body.sender, "text": body.text})
+        try:
+            answer = await http.post(url, json={"type": "reply", "from": body.sender, "text": body.text})
+        except httpx.HTTPError as exc:
+            return _unreachable(url, exc)
         return {"status": answer.status_code, "answer": answer.json()}
 
     @app.post("/sandbox/keypress")
@@ -160,9 +171,12 @@ def create_sandbox_app(state: GatewayState, *, token: str) -> FastAPI:
         calls = [s for s in state.sent if s.channel == "voice" and s.ref == body.ref]
         if not calls:
             raise HTTPException(404, "no such call")
-        answer = await http.post(
-            calls[-1].callback, json={"type": "keypress", "ref": body.ref, "digits": body.digits}
-        )
+        try:
+            answer = await http.post(
+                calls[-1].callback, json={"type": "keypress", "ref": body.ref, "digits": body.digits}
+            )
+        except httpx.HTTPError as exc:
+            return _unreachable(calls[-1].callback, exc)
         return {"status": answer.status_code, "answer": answer.json()}
 
     @app.get("/healthz")
