@@ -48,6 +48,7 @@ __all__ = [
     "SignalRule",
     "Source",
     "SourceMatch",
+    "WarningReceivedPublic",
 ]
 
 #: The rolling windows rainfall rules may look at, in hours.
@@ -313,3 +314,29 @@ class DecisionPublic(Model):
     waits_for_confirmation: bool
     confirm_within_minutes: int | None = None
     explanation: Explanation
+
+
+class WarningReceivedPublic(Model):
+    """A warning signal as the rules received it (``GET /api/v1/warnings``).
+
+    ``stale`` is ``expired`` (its expiry had passed) or ``old`` (no expiry, issued longer
+    ago than the staleness limit) when it was received, with ``stale_note`` in words for
+    officers; a stale signal decides nothing by itself. ``acted``: the rules applied it
+    (false for a stale one, save a cancel, and for CAP Test and Draft).
+    """
+
+    event_id: str
+    signal_id: str
+    source: str
+    hazard: Hazard
+    colour: Colour | None
+    action: str
+    status: str
+    scope: Scope
+    headline: str
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime | None
+    received_at: AwareDatetime
+    stale: Literal["expired", "old"] | None
+    stale_note: str | None
+    acted: bool

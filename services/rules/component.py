@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 from services.console.auth import Auth
@@ -36,7 +37,9 @@ async def build(wiring: Wiring) -> Component:
     does not start), restore the engine's state, wire the consumer, the tick and the API."""
     settings = wiring.settings
     source = RulesSource.load(settings.rules_file or default_rules_file(), wiring.clock)
-    service = RulesService(wiring.outbox, wiring.clock, source)
+    service = RulesService(
+        wiring.outbox, wiring.clock, source, stale_after=timedelta(hours=settings.warning_stale_hours)
+    )
     await service.restore()
     log.info("rules %s %s loaded from %s", source.current.id, source.current.version, source.path)
     # The scheduler only wakes the code that looks for due work; deadlines are in the state.

@@ -1,7 +1,7 @@
-"""The rules service's routes: the running rules, reloading them, and why each decision about
-a response was taken.
+"""The rules service's routes: the running rules, reloading them, why each decision about
+a response was taken, and the warnings received (stale ones marked).
 
-Reading the rules and the decisions needs no login (they name no person); reloading the
+Reading the rules, the decisions and the warnings needs no login (they name no person); reloading the
 rules file is an administrator's (``Permission.RULES``), checked against the console's
 sessions in the shared database, and every reload — taken or refused — is in the audit log."""
 
@@ -10,10 +10,18 @@ sessions in the shared database, and every reload — taken or refused — is in
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
 
+from schemas.areas import Scope
 from schemas.console import Permission
-from schemas.rules import DecisionPublic, RulesPublic, RulesRefusalPublic, RulesTablePublic
+from schemas.rules import (
+    DecisionPublic,
+    RulesPublic,
+    RulesRefusalPublic,
+    RulesTablePublic,
+    WarningReceivedPublic,
+)
 from services.console.audit import record
 from services.console.auth import Auth, Caller
 from services.console.http import console_router
@@ -23,19 +31,22 @@ from services.core.web import error_response
 from services.rules.domain.summary import summarise
 from services.rules.history import decisions_of
 from services.rules.source import RulesSource
+from services.rules.tables import received_warnings
 
 __all__ = ["rules_router"]
 
 
 def rules_router(source: RulesSource, store: Store, auth: Auth, clock: Clock) -> APIRouter:
-    """``GET /api/v1/rules``, ``POST /api/v1/rules/reload``, ``GET /api/v1/responses/{id}/decisions``.
+    """``GET /api/v1/rules``, ``POST /api/v1/rules/reload``, ``GET /api/v1/responses/{id}/decisions``,
+    ``GET /api/v1/warnings``.
 
     >>> from services.core.clock import SystemClock
     >>> from services.rules.component import default_rules_file
     >>> source = RulesSource.load(default_rules_file(), SystemClock())
-    >>> router = rules_router(source, store=None, auth=None, clock=SystemClock())  # type: ignore[arg-type]
+    >>> auth = Auth(sessions=None)  # type: ignore[arg-type]
+    >>> router = rules_router(source, store=None, auth=auth, clock=SystemClock())  # type: ignore[arg-type]
     >>> sorted(route.path for route in router.routes)
-    ['/api/v1/responses/{response_id}/decisions', '/api/v1/rules', '/api/v1/rules/reload']
+    ['/api/v1/responses/{response_id}/decisions', '/api/v1/rules', '/api/v1/rules/reload', '/api/v1/warnings']
     """
     router = console_router(["rules"])
     Administrator = Annotated[Caller, Depends(auth.requires(Permission.RULES))]
@@ -91,6 +102,24 @@ def rules_router(source: RulesSource, store: Store, auth: Auth, clock: Clock) ->
         if not found:
             return error_response(404, "unknown_response", f"no decisions about response {response_id!r}")
         return found
+
+    @router.get("/api/v1/warnings", response_model=list[WarningReceivedPublic])
+    async def warnings(
+        stale: Annotated[bool | None, Query(description="only stale (true) or only fresh (false)")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[WarningReceivedPublic]:
+        """The warning signals received, newest first, each marked stale (expired, or too old
+        when received) or not, and whether the rules acted on it."""
+        w = received_warnings.c
+        query = select(received_warnings).order_by(w.received_at.desc(), w.issued_at.desc()).limit(limit)
+        if stale is not None:
+            query = query.where(w.stale.is_not(None) if stale else w.stale.is_(None))
+        async with store.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            WarningReceivedPublic.model_validate({**row, "scope": Scope.model_validate_json(row["scope"])})
+            for row in rows
+        ]
 
     return router
 

@@ -1,6 +1,10 @@
 """The rules service: feeds warnings and readings through the pure engine, persists its
 state, and publishes the decisions, all in one transaction per batch.
 
+Each warning signal received is recorded (``rules_warnings``) with the engine's judgement of
+it at the time it is received: a stale one (expired, or too old) is shown to officers and
+decides nothing by itself.
+
 The engine's state lives in memory and in ``rules_state``; the memory copy is replaced
 only after the transaction that stored it committed, so a failed batch is simply retried.
 Rules run as one active consumer (one replica), because decisions depend on the order of
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,9 +38,12 @@ from services.core.bus import Bus, ConsumerLoop, Received
 from services.core.clock import Clock
 from services.core.idempotency import claim
 from services.core.outbox import Outbox
+from services.core.store import insert_ignore
 from services.rules.domain.engine import Tick, apply, apply_all, next_deadline
+from services.rules.domain.staleness import DEFAULT_LIMIT, Staleness
 from services.rules.domain.state import RulesState
 from services.rules.source import RulesSource, read_rules_file
+from services.rules.tables import received_warnings
 
 __all__ = ["RulesService", "read_rules_file"]
 
@@ -50,11 +58,14 @@ class RulesService:
 
     group = "rules"
 
-    def __init__(self, outbox: Outbox, clock: Clock, source: RulesSource) -> None:
+    def __init__(
+        self, outbox: Outbox, clock: Clock, source: RulesSource, *, stale_after: timedelta = DEFAULT_LIMIT
+    ) -> None:
         self._outbox = outbox
         self._store = outbox.store
         self._clock = clock
         self.source = source
+        self.stale_after = stale_after
         self._state = RulesState.empty()
         self._lock = asyncio.Lock()
 
@@ -95,9 +106,17 @@ class RulesService:
             return
         async with self._lock:
             rules = self.rules  # one rules file for the whole batch, even if a reload comes
+            now = self._clock.now()
+            staleness = Staleness(now, self.stale_after)
             async with self._outbox.transaction() as tx:
-                fresh = await claim(tx, self.group, inputs, self._clock.now())
-                state, decided = apply_all(self._state, fresh, rules)
+                fresh = await claim(tx, self.group, inputs, now)
+                state, decided = apply_all(self._state, fresh, rules, staleness)
+                signals = [item for item in fresh if isinstance(item, WarningSignal)]
+                if signals:
+                    await tx.execute(
+                        insert_ignore(received_warnings, tx.dialect.name),
+                        [_received_row(signal, staleness, now) for signal in signals],
+                    )
                 await self._persist(tx, state, decided)
             self._state = state
         _log_decisions(decided)
@@ -173,6 +192,37 @@ async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
                 .where(r.response_id == event.response_id)
                 .values(**common, state="ended", ended_at=at)
             )
+
+
+def _received_row(signal: WarningSignal, staleness: Staleness, now: datetime) -> dict[str, object]:
+    stale = staleness.of(signal)
+    if stale is not None:
+        log.warning(
+            "warning %s (%s %s %s) is stale: %s%s",
+            signal.signal_id,
+            signal.hazard.value,
+            signal.colour.value if signal.colour else "-",
+            signal.action.value,
+            stale.en,
+            "" if not staleness.blocks(signal) else "; it decides nothing by itself",
+        )
+    return {
+        "event_id": signal.event_id,
+        "signal_id": signal.signal_id,
+        "source": signal.source,
+        "hazard": signal.hazard.value,
+        "colour": signal.colour.value if signal.colour else None,
+        "action": signal.action.value,
+        "status": signal.status.value,
+        "scope": signal.scope.model_dump_json(),
+        "headline": signal.headline,
+        "issued_at": signal.issued_at,
+        "expires_at": signal.expires_at,
+        "received_at": now,
+        "stale": stale.reason if stale else None,
+        "stale_note": f"{stale.zh} / {stale.en}" if stale else None,
+        "acted": signal.actionable and not staleness.blocks(signal),
+    }
 
 
 def _log_decisions(decided: Sequence[ResponseEvent]) -> None:

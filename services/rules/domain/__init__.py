@@ -8,6 +8,7 @@ True
 from services.rules.domain.engine import Input, Tick, apply, apply_all, next_deadline
 from services.rules.domain.errors import Problem, RulesError, RulesFileError
 from services.rules.domain.rulesfile import load_rules
+from services.rules.domain.staleness import Stale, Staleness
 from services.rules.domain.state import RulesState
 from services.rules.domain.summary import Table, render_summary, summarise
 
@@ -17,6 +18,8 @@ __all__ = [
     "RulesError",
     "RulesFileError",
     "RulesState",
+    "Stale",
+    "Staleness",
     "Table",
     "Tick",
     "apply",

@@ -1,5 +1,7 @@
 """The rules engine's entry point: one input and the state in, the new state and the response
-events out. Pure and deterministic: no clock, no IO; ids are derived from the inputs.
+events out. Pure and deterministic: no clock, no IO; ids are derived from the inputs. The
+caller may hand in a :class:`Staleness` (the time the input is received and the limit): a
+stale signal is then remembered as seen but decides nothing.
 
 >>> from datetime import UTC, datetime
 >>> from schemas.areas import Scope
@@ -15,6 +17,10 @@ events out. Pure and deterministic: no clock, no IO; ids are derived from the in
 >>> [(e.kind, e.level.value) for e in events]
 [('response.activated', 'IV')]
 >>> apply(state, blue, rules)[1]  # the same signal again changes nothing
+[]
+>>> from datetime import timedelta
+>>> late = Staleness(now=at + timedelta(days=2))
+>>> apply(RulesState.empty(), blue, rules, late)[1]  # received two days after it was issued
 []
 """
 
@@ -35,10 +41,11 @@ from schemas.warnings import WarningSignal
 from services.rules.domain.officer import apply_command
 from services.rules.domain.rainfall import apply_reading, dry_step
 from services.rules.domain.signals import apply_signal
+from services.rules.domain.staleness import Staleness
 from services.rules.domain.state import MAX_SEEN, RulesState, Station
 from services.rules.domain.ticks import apply_tick
 
-__all__ = ["Input", "Tick", "apply", "apply_all", "next_deadline"]
+__all__ = ["Input", "Staleness", "Tick", "apply", "apply_all", "next_deadline"]
 
 
 class Tick(Model):
@@ -57,12 +64,16 @@ Input = (
 )
 
 
-def apply(state: RulesState, item: Input, rules: RulesFile) -> tuple[RulesState, list[ResponseEvent]]:
+def apply(
+    state: RulesState, item: Input, rules: RulesFile, staleness: Staleness | None = None
+) -> tuple[RulesState, list[ResponseEvent]]:
     """Apply one input; return the new state and the response events it decides, in order.
 
     ``state`` is not changed. A signal or command whose ``event_id`` was seen recently
     changes nothing; a redelivered gauge reading changes nothing because readings are
-    stored by (station, minute). CAP Test and Draft signals are ignored.
+    stored by (station, minute). CAP Test and Draft signals are ignored, and so are signals
+    that ``staleness`` finds stale (save a cancel, which only ever ends). Without
+    ``staleness`` (a replay of what happened) every signal counts.
     See the module docstring for an example.
     """
     if isinstance(item, Tick):
@@ -73,12 +84,14 @@ def apply(state: RulesState, item: Input, rules: RulesFile) -> tuple[RulesState,
         return state, []
     state = replace(state, seen=(*state.seen[-(MAX_SEEN - 1) :], item.event_id))
     if isinstance(item, WarningSignal):
-        return apply_signal(state, item, rules) if item.actionable else (state, [])
+        if not item.actionable or (staleness is not None and staleness.blocks(item)):
+            return state, []
+        return apply_signal(state, item, rules)
     return apply_command(state, item, rules)
 
 
 def apply_all(
-    state: RulesState, items: Iterable[Input], rules: RulesFile
+    state: RulesState, items: Iterable[Input], rules: RulesFile, staleness: Staleness | None = None
 ) -> tuple[RulesState, list[ResponseEvent]]:
     """Apply inputs in order (a batch, a replay); return the last state and every event.
 
@@ -98,7 +111,7 @@ def apply_all(
                 state = RulesState(state.tracks, own, state.seen)
             own[item.station_id] = moved
             continue
-        state, decided = apply(state, item, rules)
+        state, decided = apply(state, item, rules, staleness)
         own = None  # the state may now share it: copy again before the next write
         events += decided
     return state, events
