@@ -15,8 +15,11 @@ from services.core.component import ReadinessCheck
 __all__ = ["create_app"]
 
 
-def create_app(routers: Sequence[APIRouter], checks: Sequence[ReadinessCheck], *, version: str) -> FastAPI:
-    """An app with ``routers`` and the operational endpoints.
+def create_app(
+    routers: Sequence[APIRouter], checks: Sequence[ReadinessCheck], *, version: str, hsts: bool = False
+) -> FastAPI:
+    """An app with ``routers`` and the operational endpoints; ``hsts`` (production) tells
+    browsers to come back over HTTPS only.
 
     >>> app = create_app([], [], version="0.1.0")
     >>> sorted(route.path for route in app.routes if route.path.endswith("z"))
@@ -50,6 +53,6 @@ def create_app(routers: Sequence[APIRouter], checks: Sequence[ReadinessCheck], *
 
     for router in routers:
         app.include_router(router)
-    # CSP, no-referrer (ack links carry tokens), nosniff, no framing: on every answer.
-    app.add_middleware(SecurityHeaders)
+    # CSP, no-referrer (ack links carry tokens), nosniff, no framing, HSTS: on every answer.
+    app.add_middleware(SecurityHeaders, hsts=hsts)
     return app

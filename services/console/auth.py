@@ -25,6 +25,7 @@ from services.console.errors import Forbidden, NotAuthenticated
 from services.console.roles import allows
 from services.console.sessions import Officer, Sessions
 from services.core.clock import Clock
+from services.core.proxies import TrustedProxies
 from services.core.settings import Settings
 from services.core.store import Store
 
@@ -61,9 +62,15 @@ class Caller:
             raise Forbidden(f"a {self.officer.role.value} may not {what}")
 
 
-def source_ip(request: Request) -> str:
-    """The address a request came from (the proxy's, unless uvicorn trusts its headers)."""
-    return request.client.host if request.client else "unknown"
+def source_ip(request: Request, proxies: TrustedProxies | None = None) -> str:
+    """The client's address: the peer's, or, when the peer is one of ``proxies``, the one its
+    ``X-Forwarded-For`` names (a header from anyone else is ignored: it is whatever they wrote).
+
+    >>> source_ip(request, TrustedProxies.parse("10.0.0.0/8"))  # doctest: +SKIP
+    """
+    peer = request.client.host if request.client else "unknown"
+    forwarded = ", ".join(request.headers.getlist("x-forwarded-for")) or None
+    return (proxies or TrustedProxies()).client(peer, forwarded)
 
 
 class Auth:
@@ -71,6 +78,10 @@ class Auth:
 
     def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
+
+    def address(self, request: Request) -> str:
+        """Where ``request`` came from, believing only the deployment's trusted proxies."""
+        return source_ip(request, self.sessions.proxies)
 
     @classmethod
     def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> "Auth":
@@ -88,7 +99,7 @@ class Auth:
         without the session's CSRF token."""
         if bearer is not None and bearer.scheme.lower() == "bearer":
             officer = await self.sessions.resolve(bearer.credentials)
-            return Caller(officer, bearer.credentials, source_ip(request))
+            return Caller(officer, bearer.credentials, self.address(request))
         if not cookie:
             raise NotAuthenticated("log in first (POST /api/v1/auth/login)")
         officer = await self.sessions.resolve(cookie)
@@ -96,7 +107,7 @@ class Auth:
             sent = request.headers.get(CSRF_HEADER, "")
             if not secrets.compare_digest(sent.encode(), officer.csrf_token.encode()):
                 raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-        return Caller(officer, cookie, source_ip(request))
+        return Caller(officer, cookie, self.address(request))
 
     def requires(self, permission: Permission) -> Callable[..., Awaitable[Caller]]:
         """A dependency giving the caller, refusing (403) one whose role lacks ``permission``."""

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.console import AccountIn, AccountPublic, LoginIn, LoginOut, Permission
-from services.console.auth import COOKIE, Caller, source_ip
+from services.console.auth import COOKIE, Caller
 from services.console.http import console_router
 from services.console.service import Console
 
@@ -26,8 +26,10 @@ def auth_routes(console: Console) -> APIRouter:
     async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
         """Log in. The token works as ``Authorization: Bearer`` and is also set as an HttpOnly,
         SameSite=Strict cookie for the web page, which then sends ``X-CSRF-Token`` with changes.
-        Failed logins are throttled: 423 when the account is locked, 429 for the address."""
-        out = await console.sessions.login(body.username, body.password, source_ip=source_ip(request))
+        Failed logins are throttled, never locked out: 429 (with ``Retry-After``) while this
+        account must wait at this address, or while a sprayed address tries an account never
+        used from it; the same officer elsewhere logs in at once."""
+        out = await console.sessions.login(body.username, body.password, source_ip=auth.address(request))
         response.set_cookie(
             COOKIE,
             out.token,

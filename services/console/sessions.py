@@ -1,5 +1,19 @@
-"""Logging in and out: argon2 password checks, throttled and locked after repeated
-failures, and sessions whose token works as a bearer token or as an HttpOnly cookie.
+"""Logging in and out: argon2 password checks, a throttle on failed logins, and sessions
+whose token works as a bearer token or as an HttpOnly cookie.
+
+The throttle never locks an account: a lock is what an attacker wants, to keep the commander
+out in the middle of a typhoon. It slows two things down instead:
+
+- one account *from one address*: after ``console_login_failures`` failures there, each try
+  waits 15 s, then 30 s, 60 s … up to ``console_lockout_minutes``; the same officer at any
+  other address logs in at once, and a success there clears the count;
+- one address across accounts (a password spray): after ``console_address_failures``
+  failures within ``console_lockout_minutes`` the address may log in only to accounts that
+  logged in from it before (within 30 days), so the officers of a shared office still can.
+
+Refused tries are answered 429 with ``Retry-After``, without checking the password and
+without being recorded. The client's address is the peer's, or the one a trusted proxy
+(``SANFANG_TRUSTED_PROXIES``) forwarded.
 
 Only a SHA-256 of each token is stored. A session ends when it expires, when the officer
 logs out, or when the account is disabled.
@@ -22,9 +36,10 @@ from sqlalchemy import func, select, update
 from schemas.console import LoginOut, OfficerPublic, Role
 from services.console import tables
 from services.console.audit import Actor, record
-from services.console.errors import Locked, NotAuthenticated, TooManyAttempts
+from services.console.errors import NotAuthenticated, TooManyAttempts
 from services.console.passwords import averify_password
 from services.core.clock import Clock
+from services.core.proxies import TrustedProxies
 from services.core.settings import Settings
 from services.core.store import Store
 
@@ -32,8 +47,10 @@ __all__ = ["Officer", "Sessions", "token_hash"]
 
 log = logging.getLogger(__name__)
 
-#: Failed logins from one address, across accounts, before that address is refused for a while.
-IP_FAILURES_PER_ACCOUNT_LIMIT = 4
+#: The first wait of an account at an address after its allowed failures; it doubles with each.
+FIRST_WAIT = timedelta(seconds=15)
+#: An address over its failure limit may still log in to an account that logged in from it this recently.
+KNOWN_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -66,13 +83,24 @@ class Sessions:
     """Logins, sessions and the failed-login throttle."""
 
     def __init__(
-        self, store: Store, clock: Clock, *, session_minutes: int, max_failures: int, lockout_minutes: int
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        session_minutes: int,
+        max_failures: int,
+        lockout_minutes: int,
+        address_failures: int = 20,
+        proxies: TrustedProxies | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._ttl = timedelta(minutes=session_minutes)
         self._max_failures = max_failures
         self._lockout = timedelta(minutes=lockout_minutes)
+        self._address_failures = address_failures
+        #: The proxies whose X-Forwarded-For names the client (see ``Auth.address``).
+        self.proxies = proxies or TrustedProxies()
 
     @classmethod
     def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> Sessions:
@@ -83,14 +111,16 @@ class Sessions:
             session_minutes=settings.console_session_minutes,
             max_failures=settings.console_login_failures,
             lockout_minutes=settings.console_lockout_minutes,
+            address_failures=settings.console_address_failures,
+            proxies=settings.proxies,
         )
 
     async def login(self, username: str, password: str, *, source_ip: str) -> LoginOut:
         """Check the password and open a session.
 
         Raises ``NotAuthenticated`` for a wrong username or password (the same answer for
-        both), ``Locked`` after too many failures for the account, ``TooManyAttempts``
-        after too many failures from the address.
+        both), ``TooManyAttempts`` while this account must wait at this address, or while
+        this address, after too many failures, tries an account not known there.
         """
         now = self._clock.now()
         await self._throttle(username, source_ip, now)
@@ -141,40 +171,48 @@ class Sessions:
     async def _throttle(self, username: str, source_ip: str, now: datetime) -> None:
         a = tables.login_attempts.c
         since = now - self._lockout
+        username = username[:64]
+        pair = (a.username == username, a.source_ip == source_ip)
         async with self._store.read() as conn:
             last_ok = (
-                await conn.execute(select(func.max(a.at)).where(a.username == username, a.ok.is_(True)))
+                await conn.execute(select(func.max(a.at)).where(*pair, a.ok.is_(True)))
             ).scalar_one_or_none()
             start = max(since, last_ok) if last_ok else since
-            failures = (
-                (
-                    await conn.execute(
-                        select(a.at)
-                        .where(a.username == username, a.ok.is_(False), a.at > start)
-                        .order_by(a.at.desc())
-                        .limit(self._max_failures)
-                    )
+            failures, latest = (
+                await conn.execute(
+                    select(func.count(), func.max(a.at)).where(*pair, a.ok.is_(False), a.at > start)
                 )
-                .scalars()
-                .all()
-            )
-            from_ip = (
+            ).one()
+            from_address = (
                 await conn.execute(
                     select(func.count()).where(a.source_ip == source_ip, a.ok.is_(False), a.at > since)
                 )
             ).scalar_one()
-        if from_ip >= self._max_failures * IP_FAILURES_PER_ACCOUNT_LIMIT:
+            known = (
+                from_address >= self._address_failures
+                and (
+                    await conn.execute(
+                        select(func.count()).where(*pair, a.ok.is_(True), a.at > now - KNOWN_FOR)
+                    )
+                ).scalar_one()
+                > 0
+            )
+        if from_address >= self._address_failures and not known:
             raise TooManyAttempts(
-                f"too many failed logins from {source_ip}; try again later",
+                f"too many failed logins from {source_ip}; only accounts used here before may log in "
+                "from it for now",
                 retry_after=int(self._lockout.total_seconds()),
             )
-        if len(failures) >= self._max_failures:
-            until = failures[0] + self._lockout
-            raise Locked(
-                f"the account is locked after {self._max_failures} failed logins; try again after "
-                f"{until.isoformat(timespec='seconds')}",
-                retry_after=max(1, int((until - now).total_seconds())),
-            )
+        excess = failures - self._max_failures
+        if excess >= 0 and latest is not None:
+            wait = min(self._lockout, FIRST_WAIT * 2 ** min(excess, 20))
+            left = (latest + wait - now).total_seconds()
+            if left > 0:
+                raise TooManyAttempts(
+                    f"{failures} failed logins for this account from {source_ip}; try again in "
+                    f"{int(left) + 1} s (from another address it works now)",
+                    retry_after=int(left) + 1,
+                )
 
     async def resolve(self, token: str) -> Officer:
         """The officer of a live session; ``NotAuthenticated`` when there is none."""

@@ -10,12 +10,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from schemas.console import AccountIn, Role
 from services.app import create_app
+from services.console.audit import Actor
+from services.console.component import build as build_console
+from services.console.service import Console
 from services.core import tables
 from services.core.clock import ManualClock
+from services.core.component import Wiring
 from services.core.outbox import Outbox
+from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
 from services.dispatch.acks import AckBook
@@ -122,3 +130,51 @@ async def ack_stack(database_url: str, *, gateway_token: str | None) -> AsyncIte
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://sanfang.test") as http:
             yield AckStack(http, store, links, clock)
+
+
+PASSWORD = "Typhoon-Duty-2024!"
+_CLI = Actor("cli:test", "测试", "administrator", "local")
+
+
+@dataclass
+class ConsoleStack:
+    """The console's routes over a fresh database, reachable from any client address."""
+
+    console: Console
+    app: FastAPI
+    clock: ManualClock
+
+    async def officer(self, username: str, role: Role = Role.DUTY_OFFICER) -> None:
+        await self.console.accounts.add(
+            AccountIn(username=username, display_name=username, role=role, password=PASSWORD), by=_CLI
+        )
+
+    @contextlib.asynccontextmanager
+    async def client(self, address: str) -> AsyncIterator[httpx.AsyncClient]:
+        """A client whose connection comes from ``address``."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as http:
+            yield http
+
+    async def login(
+        self, address: str, username: str, password: str = PASSWORD, **headers: str
+    ) -> httpx.Response:
+        """One login from ``address`` a second after the last (the clock moves on)."""
+        self.clock.advance(timedelta(seconds=1))
+        async with self.client(address) as http:
+            body = {"username": username, "password": password}
+            return await http.post("/api/v1/auth/login", json=body, headers=headers)
+
+
+@contextlib.asynccontextmanager
+async def console_stack(database_url: str, **settings: object) -> AsyncIterator[ConsoleStack]:
+    """The console as ``services.console.component`` builds it, on ``settings``."""
+    clock = ManualClock(NOW)
+    async with contextlib.AsyncExitStack() as stack, Store(database_url) as store:
+        await store.migrate()
+        outbox = Outbox(store, clock)
+        scheduler = AsyncIOScheduler(timezone="UTC")  # never started: no job matters here
+        values: dict[str, Any] = {"database_url": database_url, **settings}
+        wiring = Wiring(Settings(**values), clock, store, None, outbox, stack, scheduler)  # type: ignore[arg-type]
+        component = await build_console(wiring)
+        yield ConsoleStack(component.handle, create_app(component.routers, [], version="test"), clock)
