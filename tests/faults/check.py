@@ -43,8 +43,8 @@ class Report:
     def table(self) -> str:
         """Faults injected by kind, invariants checked, violations (with the first examples)."""
         lines = [f"== {self.name} ({self.seconds:.0f} s)", f"{'fault injected':<58}{'count':>7}"]
-        for kind, count in sorted(self.faults.items()):
-            failed = self.failed_faults.get(kind, 0)
+        for kind in sorted(set(self.faults) | set(self.failed_faults)):
+            count, failed = self.faults.get(kind, 0), self.failed_faults.get(kind, 0)
             lines.append(
                 f"  {kind:<56}{count:>7}" + (f"  ({failed} could not be injected)" if failed else "")
             )

@@ -43,6 +43,8 @@ class AckLedger:
     #: phone -> accepted SMS replies that Sanfang said acknowledged something.
     sms_replies: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
+    #: notice id -> how its accepted acks went (for the violation's message).
+    channels: dict[str, set[str]] = field(default_factory=dict)
 
     async def on_api(self, response: httpx.Response) -> None:
         """httpx response hook of the persons' API client (``POST /api/v1/acks``)."""
@@ -53,6 +55,7 @@ class AckLedger:
         if response.is_success:
             self.by_notice[body["notice_id"]] += 1
             self.by_channel["app (HTTP)"] += 1
+            self.channels.setdefault(body["notice_id"], set()).add("app (HTTP 2xx)")
         else:
             self.refused[f"app (HTTP) {response.status_code}"] += 1
 
@@ -87,8 +90,10 @@ class AckPublisher:
 
     async def publish(self, topic: str, payload: str, qos: int = 1) -> None:
         await self.client.publish(topic, payload, qos=qos)
-        self.ledger.by_notice[json.loads(payload)["notice_id"]] += 1
+        notice_id = json.loads(payload)["notice_id"]
+        self.ledger.by_notice[notice_id] += 1
         self.ledger.by_channel["app (MQTT)"] += 1
+        self.ledger.channels.setdefault(notice_id, set()).add("app (MQTT PUBACK)")
 
 
 @dataclass
