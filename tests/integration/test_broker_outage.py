@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +14,13 @@ from tests.integration.helpers import NoticeWatcher, running, wait_until
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PERSONS = 3183
-WARNING = {"id": "w-outage", "hazard": "typhoon", "colour": "blue", "issued_at": "2024-06-01T08:00:00+08:00"}
+# Issued now: a warning issued hours ago would be stale and start nothing.
+WARNING = {
+    "id": "w-outage",
+    "hazard": "typhoon",
+    "colour": "blue",
+    "issued_at": datetime.now(UTC).isoformat(),
+}
 
 
 async def test_a_paused_broker_delays_the_flow_but_loses_nothing(

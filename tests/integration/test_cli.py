@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -121,7 +122,8 @@ async def test_without_mosquitto_an_embedded_mqtt_broker_carries_the_notices(
                     "id": "emb-1",
                     "hazard": "typhoon",
                     "colour": "blue",
-                    "issued_at": "2024-06-01T08:00:00+08:00",
+                    # Now: a warning issued hours ago would be stale and notify nobody.
+                    "issued_at": datetime.now(UTC).isoformat(),
                 },
             )
             assert posted.status_code == 202
