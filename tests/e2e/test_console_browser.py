@@ -47,6 +47,10 @@ async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
         card = page.locator(f"#proposals li[data-response='{response_id}']")
         await card.wait_for()
         assert "Ⅳ级" in await card.inner_text()
+        # The warning that raised it is listed among those received, fresh (not marked stale).
+        received = page.locator("#warnings [data-testid=warning]")
+        await received.first.wait_for()
+        assert await page.locator("#warnings [data-testid=stale]").count() == 0
         await card.locator("[data-testid=note]").fill("会商同意启动")
         await card.locator("[data-testid=confirm]").click()
 

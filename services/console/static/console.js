@@ -115,8 +115,10 @@ async function home() {
   show("home");
   $("home-error").textContent = "";
   try {
-    const [proposals, active, drills] = await Promise.all([
+    const [proposals, active, drills, warnings] = await Promise.all([
       api("GET", "/api/v1/proposals"), api("GET", "/api/v1/responses?state=active"), api("GET", "/api/v1/drills"),
+      // The rules service serves the warnings; a console on its own still shows the rest.
+      api("GET", "/api/v1/warnings?limit=20").catch(() => []),
     ]);
     $("proposals").replaceChildren(...(proposals.length ? proposals.map((r) => responseCard(r, decisionForm(r))) : [el("li", {}, "暂无 None")]));
     $("active").replaceChildren(...(active.length ? active.map((r) => responseCard(r,
@@ -124,6 +126,11 @@ async function home() {
     $("drills").replaceChildren(...(drills.length ? drills.map((d) => el("li", {},
       el("span", { class: "drill" }, "【演练】"), ` ${LEVELS[d.level]} ${scopeText(d.scope)} · ${d.mode} · `,
       d.started_at ? `开始 ${time(d.started_at)} · 通知 ${d.notified} · 已确认 ${d.acknowledged}` : `窗口 ${time(d.window_start)} – ${time(d.window_end)}`)) : [el("li", {}, "暂无 None")]));
+    // A stale warning (expired, or too old when received) is shown, but started nothing by itself.
+    $("warnings").replaceChildren(...(warnings.length ? warnings.map((w) => el("li", { "data-testid": "warning" },
+      w.stale ? el("span", { class: "drill", "data-testid": "stale" }, "【已过时 Stale】") : "",
+      ` ${w.headline || `${w.hazard} ${w.colour || ""} ${w.action}`} · ${scopeText(w.scope)} · 发布 ${time(w.issued_at)} · 收到 ${time(w.received_at)}`,
+      w.stale ? ` · ${w.stale_note}（未自动启动响应 / started nothing）` : "")) : [el("li", {}, "暂无 None")]));
   } catch (e) { $("home-error").textContent = e.message; }
 }
 
