@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from schemas.areas import Scope, Street
 from schemas.envelope import Model, Timestamp
+from schemas.identifiers import ExternalId
 from schemas.notices import Channel
 from schemas.responses import Level
 from schemas.warnings import Colour, Hazard, WarningAction, WarningStatus
@@ -38,7 +39,11 @@ class WarningIn(Model):
     or Chinese name (``松岗`` or ``松岗街道``).
     """
 
-    id: str = Field(min_length=1, max_length=128, description="the source's identifier of this message")
+    id: ExternalId = Field(
+        min_length=1,
+        max_length=128,
+        description="the source's identifier of this message: letters, digits, '.', '_', ':' or '-'",
+    )
     hazard: Hazard
     colour: Colour | None = None
     action: WarningAction = WarningAction.ISSUE
@@ -46,7 +51,7 @@ class WarningIn(Model):
     issued_at: Timestamp
     expires_at: Timestamp | None = None
     status: WarningStatus = WarningStatus.ACTUAL
-    references: tuple[str, ...] = Field(default=(), max_length=20)
+    references: tuple[ExternalId, ...] = Field(default=(), max_length=20)
     headline: str = Field(default="", max_length=500)
     description: str = Field(default="", max_length=5000)
     sender: str = Field(default="api", max_length=64)
@@ -79,7 +84,10 @@ class AckIn(Model):
     token: str = Field(
         min_length=1, max_length=400, description="the notice's ack_token, as pushed to the person's app"
     )
-    channel: Channel = Channel.APP
+    channel: Channel = Field(
+        default=Channel.APP,
+        description="ignored, kept so older apps are not refused: the route records an app ack",
+    )
 
 
 class AckAccepted(Model):

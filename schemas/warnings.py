@@ -18,6 +18,7 @@ from pydantic import Field
 
 from schemas.areas import Scope
 from schemas.envelope import Event, Timestamp
+from schemas.identifiers import ExternalId
 
 __all__ = ["Colour", "Hazard", "WarningAction", "WarningSignal", "WarningStatus"]
 
@@ -109,7 +110,7 @@ class WarningSignal(Event):
 
     kind: Literal["warning.signal"] = "warning.signal"
     schema_version: Literal[1] = 1
-    signal_id: str = Field(min_length=1, max_length=128)
+    signal_id: ExternalId = Field(min_length=1, max_length=128)
     source: str = Field(default="api", max_length=64)
     hazard: Hazard
     colour: Colour | None = Field(default=None, description="None only for a cancellation")
@@ -119,7 +120,7 @@ class WarningSignal(Event):
     issued_at: Timestamp
     effective_at: Timestamp | None = None
     expires_at: Timestamp | None = None
-    references: tuple[str, ...] = ()
+    references: tuple[ExternalId, ...] = ()
     headline: str = Field(default="", max_length=500)
     description: str = Field(default="", max_length=5000)
 
