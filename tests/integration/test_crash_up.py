@@ -185,18 +185,21 @@ async def test_a_kill_in_the_middle_of_an_ack_burst_keeps_every_answered_ack(tmp
         tokens = {notice_id: watcher.token(notice_id) for notice_id in watcher.notices}
 
         answered: set[str] = set()
-        limits = httpx.Limits(max_connections=50)
-        async with httpx.AsyncClient(base_url=up.url, timeout=10, limits=limits) as http:
+        waiting = list(tokens)
+        async with httpx.AsyncClient(base_url=up.url, timeout=10) as http:
 
-            async def ack(notice_id: str) -> None:
-                with contextlib.suppress(httpx.HTTPError):
-                    reply = await http.post(
-                        "/api/v1/acks", json={"notice_id": notice_id, "token": tokens[notice_id]}
-                    )
-                    if reply.is_success:
-                        answered.add(notice_id)
+            async def app() -> None:
+                """One of 50 phones' worth of connections, acking one notice after another."""
+                while waiting:
+                    notice_id = waiting.pop()
+                    with contextlib.suppress(httpx.HTTPError):
+                        reply = await http.post(
+                            "/api/v1/acks", json={"notice_id": notice_id, "token": tokens[notice_id]}
+                        )
+                        if reply.is_success:
+                            answered.add(notice_id)
 
-            burst = [asyncio.create_task(ack(notice_id)) for notice_id in tokens]
+            burst = [asyncio.create_task(app()) for _ in range(50)]
             await wait_until(lambda: len(answered) >= 300, within=120, what="300 acks answered")
             up.kill()
             await asyncio.gather(*burst)
@@ -227,3 +230,55 @@ async def test_a_kill_in_the_middle_of_an_ack_burst_keeps_every_answered_ack(tmp
 
         await wait_until(all_recorded, within=60, what="an ack event in the event store for every 2xx ack")
         await _check_store(up)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+async def test_the_embedded_broker_killed_alone_mid_fan_out_loses_nobody(tmp_path: Path) -> None:
+    async with up_and_watched(tmp_path) as (up, watcher):
+        assert up.process is not None
+        (broker,) = _children(up.process.pid)
+        async with httpx.AsyncClient(base_url=up.url, timeout=10) as http:
+            posted = await http.post("/api/v1/warnings", json=_warning(unique("broker-w-")))
+            assert posted.status_code == 202, posted.text
+        await asyncio.sleep(0.8)
+        os.kill(broker, signal.SIGKILL)
+
+        async def everyone() -> bool:
+            return await _notified(up) == PERSONS and len(watcher.notices) >= PERSONS
+
+        await wait_until(everyone, within=180, what=f"all {PERSONS} persons notified")
+        await asyncio.sleep(1)
+        _check_mqtt(watcher)
+        await _check_store(up)
+        assert up.process.poll() is None, "the process started its services again, it did not exit"
+        (new_broker,) = _children(up.process.pid)
+        assert new_broker != broker
+
+
+async def test_the_embedded_broker_dies_with_its_parent_however_it_is_killed(tmp_path: Path) -> None:
+    up = Up(tmp_path / "var")
+    up.start()
+    try:
+        await up.ready()
+        assert up.process is not None
+        (broker,) = _children(up.process.pid)
+        up.process.kill()  # the Python process alone, not its group
+        up.process.wait(timeout=30)
+        await wait_until(lambda: not _alive(broker), within=10, what="the orphaned broker to end")
+    finally:
+        up.stop()
