@@ -201,7 +201,9 @@ class Runtime:
     def _server(self, routers: list[Any], checks: list[ReadinessCheck]) -> _Server | None:
         if not routers:
             return None
-        app = create_app(routers, checks, version=_version())
+        app = create_app(
+            routers, checks, version=_version(), hsts=self.settings.environment == "production"
+        )
         return _Server(
             uvicorn.Config(
                 app,
@@ -210,6 +212,8 @@ class Runtime:
                 log_level="warning",
                 lifespan="off",
                 access_log=False,
+                # The client address is ours to work out (SANFANG_TRUSTED_PROXIES), never uvicorn's.
+                proxy_headers=False,
             )
         )
 
