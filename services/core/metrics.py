@@ -12,6 +12,7 @@ __all__ = [
     "DEADLETTERS",
     "ESCALATIONS",
     "MQTT_PUBLISHED",
+    "MQTT_SESSION_TAKEN_OVER",
     "NOTICES",
     "RAINFALL_READINGS",
     "SENDS",
@@ -30,6 +31,10 @@ WARNINGS_DUPLICATE = Counter("sanfang_warnings_duplicate_total", "Warnings alrea
 DEADLETTERS = Counter("sanfang_deadletters_total", "Inputs refused and dead-lettered", ["source", "reason"])
 NOTICES = Counter("sanfang_notices_total", "Notices created by dispatch", ["change"])
 MQTT_PUBLISHED = Counter("sanfang_mqtt_published_total", "Notices published to the app over MQTT")
+MQTT_SESSION_TAKEN_OVER = Counter(
+    "sanfang_mqtt_ack_session_taken_over_total",
+    "Times another process took dispatch's persistent MQTT ack session (one client id) from this one",
+)
 ACKS = Counter("sanfang_acks_total", "Acknowledgements recorded", ["channel", "counted"])
 # dispatch: every send attempt by channel and outcome, escalation steps taken
 SENDS = Counter("sanfang_sends_total", "Send attempts by channel and outcome", ["channel", "outcome"])

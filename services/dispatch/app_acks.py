@@ -8,7 +8,8 @@ was pushed with the notice) is checked when one is given: a forged or expired to
 one of another notice or person, refuses the ack. Refused acks are logged and dropped.
 
 One dispatch process (the default) subscribes QoS 1 on a persistent session (a fixed client
-id, clean session off), so acks sent while dispatch is down wait in the broker. Several
+id, clean session off), so acks sent while dispatch is down wait in the broker; a second
+process on that session is noticed, said once and stepped aside from (``ack_session.py``). Several
 dispatch processes (``SANFANG_MQTT_SHARED_ACKS=true``) cannot share one session — the broker
 would disconnect each when the next connects — so each subscribes to the shared subscription
 ``$share/sanfang-dispatch/{root}/acks/+`` on a clean session of its own, and the broker hands
@@ -36,6 +37,7 @@ import aiomqtt
 from schemas.notices import Channel
 from services.core.bus import Backoff
 from services.core.clock import Clock
+from services.dispatch.ack_session import SessionClaim
 from services.dispatch.acks import AckBook
 from services.dispatch.domain.tokens import AckClaim, TokenRefused
 from services.dispatch.errors import AckRefused, UnknownNotice
@@ -73,6 +75,7 @@ class AppAckListener:
         password: str | None = None,
         shared: bool = False,
         in_flight: int = 200,
+        step_aside: float = 60.0,
     ) -> None:
         self._connect = {"hostname": host, "port": port, "username": username, "password": password}
         self._shared = shared
@@ -84,30 +87,68 @@ class AppAckListener:
         self._links = links
         self._clock = clock
         self.subscribed = False
+        # Who else holds the one persistent session; shared sessions are one per connection.
+        self.claim = None if shared else SessionClaim(root, step_aside=step_aside)
 
     async def run(self) -> None:
-        """Listen until cancelled."""
+        """Listen until cancelled; step aside a while when another process took the session."""
         backoff = Backoff()
         while True:
+            client = aiomqtt.Client(
+                identifier=self._client_id(),
+                clean_session=self._shared,  # a persistent session only when it is the one
+                max_queued_incoming_messages=0,
+                **self._connect,  # type: ignore[arg-type]
+            )
             try:
-                async with aiomqtt.Client(
-                    identifier=self._client_id(),
-                    clean_session=self._shared,  # a persistent session only when it is the one
-                    max_queued_incoming_messages=0,
-                    **self._connect,  # type: ignore[arg-type]
-                ) as client:
+                async with client:
                     await client.subscribe(subscription(self._root, shared=self._shared), qos=1)
+                    if self.claim is not None:
+                        await self.claim.connected(client)
                     self.subscribed = True
                     backoff.reset()
                     async for message in client.messages:
-                        await self._in_flight.acquire()
-                        task = asyncio.create_task(self._take_one(str(message.topic), message.payload))
-                        self._taking.add(task)
-                        task.add_done_callback(self._taking.discard)
+                        if self.claim is not None and message.topic.matches(self.claim.topic):
+                            if self.claim.taken_over(message.payload):
+                                break
+                            continue
+                        await self._start(message)
             except aiomqtt.MqttError as exc:
-                self.subscribed = False
-                log.warning("app acks over MQTT: %s; reconnecting", exc)
+                await self._left_over(client)
+                # A dropped connection that comes straight back is no news (it is how another
+                # process taking the session first looks: the claim tells that apart, once);
+                # a broker that cannot be reached is.
+                dropped, self.subscribed = self.subscribed, False
+                quiet = dropped or (self.claim is not None and self.claim.in_conflict)
+                (log.info if quiet else log.warning)("app acks over MQTT: %s; reconnecting", exc)
                 await backoff.wait()
+                continue
+            await self._left_over(client)
+            self.subscribed = False
+            if self.claim is not None:
+                await self.claim.step_aside()
+
+    async def _start(self, message: aiomqtt.Message) -> None:
+        await self._in_flight.acquire()
+        task = asyncio.create_task(self._take_one(str(message.topic), message.payload))
+        self._taking.add(task)
+        task.add_done_callback(self._taking.discard)
+
+    async def _left_over(self, client: aiomqtt.Client) -> None:
+        """Record the acks still queued in ``client`` when its connection ended: the broker
+        handed them over (QoS 1 is acknowledged on arrival), so no one else will get them."""
+        # aiomqtt offers no way to read them once disconnected.
+        queue = client._queue
+        while not queue.empty():
+            message = queue.get_nowait()
+            if self.claim is None or not message.topic.matches(self.claim.topic):
+                await self._start(message)
+
+    async def ready(self) -> tuple[bool, str]:
+        """Readiness: not while this process has stepped aside from the session to another."""
+        if self.claim is not None and self.claim.stepped_aside:
+            return False, f"another process holds the MQTT ack session of {self._root!r} (see the log)"
+        return True, "subscribed" if self.subscribed else "connecting"
 
     def _client_id(self) -> str:
         """One fixed id for the one persistent session; a new one per connection when shared."""

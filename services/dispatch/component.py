@@ -158,6 +158,7 @@ async def build(wiring: Wiring) -> Component:
                 s.gateway_token.get_secret_value() if s.gateway_url else None,
             )
         ],
+        checks=[("mqtt-ack-session", parts.app_acks.ready)],
         tasks=[courier.run for courier in couriers.values()] + [parts.app_acks.run],
         handle=parts,
     )
