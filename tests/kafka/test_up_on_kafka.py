@@ -21,6 +21,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from sqlalchemy import func, select
 
 from services.core.broker import free_port
@@ -49,7 +50,9 @@ class Up:
 
 
 @contextlib.asynccontextmanager
-async def sanfang_up(kafka: KafkaCluster, database_url: str, tmp_path: Path) -> AsyncIterator[Up]:
+async def sanfang_up(
+    kafka: KafkaCluster, database_url: str, tmp_path: Path, partitions: int = 3
+) -> AsyncIterator[Up]:
     """``sanfang up`` as a process on the cluster, yielded once it is ready; stopped with
     SIGTERM at the end, when it must exit 0."""
     port = free_port()
@@ -57,7 +60,7 @@ async def sanfang_up(kafka: KafkaCluster, database_url: str, tmp_path: Path) -> 
         **{k: v for k, v in os.environ.items() if not k.startswith("SANFANG_")},
         "SANFANG_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "SANFANG_TOPIC_PREFIX": unique("k") + ".",
-        "SANFANG_TOPIC_PARTITIONS": "3",
+        "SANFANG_TOPIC_PARTITIONS": str(partitions),
         "SANFANG_TOPIC_REPLICATION": "3",
         "SANFANG_DATABASE_URL": database_url,
         "SANFANG_MQTT_HOST": MQTT_HOST,
@@ -195,3 +198,72 @@ async def test_typhoon_blue_reaches_everyone_once_on_three_brokers(
             return await recorded(postgres_url, notices_topic) == PERSONS
 
         await wait_until(all_recorded, within=60, what="3,183 notices in the event store")
+
+
+async def test_killing_the_leader_of_the_notices_mid_fan_out_loses_and_repeats_nothing(
+    kafka: KafkaCluster, postgres_url: str, tmp_path: Path
+) -> None:
+    # One partition per topic: one broker leads every notice, and that is the one killed.
+    async with sanfang_up(kafka, postgres_url, tmp_path, partitions=1) as up:
+        http, prefix = up.http, up.prefix
+        notices_topic = f"{prefix}sanfang.notices"
+        (partition,) = (await describe(kafka, prefix))[notices_topic]
+        leader = int(partition["leader"])
+        watcher = NoticeWatcher(MQTT_HOST, MQTT_PORT, up.mqtt_root)
+        try:
+            async with watcher.watching():
+                posted = await http.post("/api/v1/warnings", json=typhoon_blue())
+                assert posted.status_code == 202, posted.text
+                await wait_until(
+                    lambda: len(watcher.notices) >= 300, within=120, what="the fan-out under way"
+                )
+                on_kafka_before = len(await on_topic(kafka, prefix, "notices"))
+                assert len(watcher.notices) < PERSONS, "the fan-out ended before the broker could be killed"
+                assert on_kafka_before < PERSONS, "the notices were all on Kafka before the broker was killed"
+                kafka.kill(leader)
+
+                async def new_leader() -> bool:
+                    # The controller fences the dead broker after broker.session.timeout.ms (9 s);
+                    # until then a metadata request may go to the dead one.
+                    try:
+                        (partition,) = (await describe(kafka, prefix))[notices_topic]
+                    except KafkaError:
+                        return False
+                    return int(partition["leader"]) not in (leader, -1)
+
+                await wait_until(new_leader, within=60, what="another broker leading the notices")
+                await wait_until(
+                    lambda: len(watcher.notices) >= PERSONS, within=180, what="3,183 MQTT notices"
+                )
+
+                async def all_delivered() -> bool:
+                    return (await counts(http)).get("delivered") == PERSONS
+
+                await wait_until(all_delivered, within=90, what="3,183 delivered")
+                # Acks go on with two brokers of three (min.insync.replicas 2).
+                await acknowledge(http, watcher, 50)
+
+                async def acked() -> bool:
+                    return (await counts(http)).get("acknowledged") == 50
+
+                await wait_until(acked, within=90, what="50 acknowledgements counted")
+        finally:
+            # The broker comes back and catches up, whatever happened above: the cluster is shared.
+            kafka.start()
+
+        assert len(watcher.notices) == PERSONS
+        assert watcher.duplicates == 0
+        assert len({n["person_id"] for n in watcher.notices.values()}) == PERSONS
+        assert await counts(http) == {"notified": PERSONS, "delivered": PERSONS, "acknowledged": 50}
+        assert set(await on_topic(kafka, prefix, "notices")) == set(watcher.notices), "none missing on Kafka"
+
+        async def all_recorded() -> bool:
+            return await recorded(postgres_url, notices_topic) == PERSONS
+
+        await wait_until(all_recorded, within=60, what="3,183 notices in the event store")
+
+        async def rejoined() -> bool:
+            (partition,) = (await describe(kafka, prefix))[notices_topic]
+            return leader in partition["isr"] and len(partition["isr"]) == 3
+
+        await wait_until(rejoined, within=90, what=f"broker {leader} back in the notices' in-sync replicas")
