@@ -132,6 +132,7 @@ def check_run(
         elif counted != 1 or row.acked_at is None:
             ack_wrong.append(
                 f"ack of notice {notice_id} (person {row.person_id}) answered 2xx, counted {counted} times"
+                f" (via {', '.join(sorted(ledger.channels.get(notice_id, set()))) or 'a keypress'})"
             )
     for phone, n in sorted(ledger.sms_replies.items()):
         person = run.phones.get(phone, phone)
