@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError, for_code
 from pydantic import ValidationError
 from sqlalchemy.exc import (
     DataError,
@@ -195,7 +195,15 @@ class Bus:
         return self._producer
 
     async def ensure_topics(self) -> None:
-        """Create every Sanfang topic that does not exist yet."""
+        """Create every Sanfang topic that does not exist yet.
+
+        Each gets ``topic_partitions`` partitions and ``topic_replication_effective`` replicas
+        and, from 3 replicas up, its own ``min.insync.replicas`` of 2: the guarantee of an
+        ``acks=all`` write is the topic's, not whatever the brokers' defaults are. A topic that
+        exists is left as it is.
+        """
+        min_insync = self.settings.topic_min_insync_replicas
+        configs = {} if min_insync is None else {"min.insync.replicas": str(min_insync)}
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=15000)
         try:
             await admin.start()
@@ -204,13 +212,25 @@ class Bus:
                 NewTopic(
                     self.topic(topic),
                     num_partitions=self.settings.topic_partitions,
-                    replication_factor=self.settings.topic_replication,
+                    replication_factor=self.settings.topic_replication_effective,
+                    topic_configs=configs,
                 )
                 for topic in Topic
                 if self.topic(topic) not in existing
             ]
             if wanted:
-                await admin.create_topics(wanted)
+                answer = await admin.create_topics(wanted)
+                # aiokafka hands back the per-topic errors rather than raising them: a refusal
+                # (too few brokers for the replicas, a bad config) must not pass unnoticed.
+                refused = [
+                    f"{entry[0]}: {entry[2] if len(entry) > 2 and entry[2] else for_code(entry[1]).__name__}"
+                    for entry in answer.topic_errors
+                    if entry[1] not in (0, TopicAlreadyExistsError.errno)  # another service was first
+                ]
+                if refused:
+                    raise BusError(
+                        f"Kafka refused to create topics on {self.bootstrap}: {'; '.join(refused)}"
+                    )
         except TopicAlreadyExistsError:
             pass  # another service created them first
         except KafkaError as exc:

@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     )
     topic_prefix: str = ""
     topic_partitions: int = Field(default=3, ge=1)
-    topic_replication: int = Field(default=1, ge=1)
+    topic_replication: int | None = Field(
+        default=None, ge=1, description="default: 3 for a configured Kafka, 1 for the embedded broker"
+    )
     consumer_max_tries: int = Field(
         default=10, ge=1, description="tries of a failing batch, database up, before dead-lettering"
     )
@@ -262,6 +264,33 @@ class Settings(BaseSettings):
         return not self.embedded_broker
 
     @property
+    def topic_replication_effective(self) -> int:
+        """Replicas of each topic Sanfang creates: ``SANFANG_TOPIC_REPLICATION``, else 3 on a
+        configured Kafka (one broker may be lost with nothing refused) and 1 on the embedded one.
+
+        >>> Settings(kafka_bootstrap="k1:9092,k2:9092,k3:9092").topic_replication_effective
+        3
+        >>> Settings().topic_replication_effective
+        1
+        """
+        if self.topic_replication is not None:
+            return self.topic_replication
+        return 1 if self.embedded_broker else 3
+
+    @property
+    def topic_min_insync_replicas(self) -> int | None:
+        """``min.insync.replicas`` set on each topic Sanfang creates: 2 once it has 3 replicas or
+        more, so that an ``acks=all`` write is on two brokers whatever the brokers' defaults say;
+        ``None`` (the broker's default) below that.
+
+        >>> Settings(kafka_bootstrap="k1:9092").topic_min_insync_replicas
+        2
+        >>> Settings(kafka_bootstrap="k1:9092", topic_replication=1).topic_min_insync_replicas is None
+        True
+        """
+        return 2 if self.topic_replication_effective >= 3 else None
+
+    @property
     def database_url_effective(self) -> str:
         """The database URL, SQLite under ``data_dir`` unless one is configured."""
         if self.database_url:
@@ -293,6 +322,7 @@ class Settings(BaseSettings):
         shown["database_url"] = make_url(self.database_url_effective).render_as_string(hide_password=True)
         shown["kafka_bootstrap"] = self.kafka_bootstrap or "(embedded broker)"
         shown["kafka_enable_idempotence"] = self.kafka_idempotence_effective
+        shown["topic_replication"] = self.topic_replication_effective
         return shown
 
 
