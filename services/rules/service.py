@@ -39,9 +39,11 @@ from services.core.clock import Clock
 from services.core.idempotency import claim
 from services.core.outbox import Outbox
 from services.core.store import insert_ignore
+from services.rules.domain.decisions import overtaken
 from services.rules.domain.engine import Tick, apply, apply_all, next_deadline
 from services.rules.domain.staleness import DEFAULT_LIMIT, Staleness
 from services.rules.domain.state import RulesState
+from services.rules.proposals import close_overtaken, remember_change, remember_proposal
 from services.rules.source import RulesSource, read_rules_file
 from services.rules.tables import received_warnings
 
@@ -117,7 +119,10 @@ class RulesService:
                         insert_ignore(received_warnings, tx.dialect.name),
                         [_received_row(signal, staleness, now) for signal in signals],
                     )
-                await self._persist(tx, state, decided)
+                answered = [
+                    c.response_id for c in fresh if isinstance(c, ProposalConfirmed | ProposalRejected)
+                ]
+                await self._persist(tx, state, decided, answered)
             self._state = state
         _log_decisions(decided)
 
@@ -130,12 +135,16 @@ class RulesService:
                 return
             state, decided = apply(self._state, Tick(now=now), self.rules)
             async with self._outbox.transaction() as tx:
-                await self._persist(tx, state, decided)
+                await self._persist(tx, state, decided, ())
             self._state = state
         _log_decisions(decided)
 
     async def _persist(
-        self, tx: AsyncConnection, state: RulesState, decided: Sequence[ResponseEvent]
+        self,
+        tx: AsyncConnection,
+        state: RulesState,
+        decided: Sequence[ResponseEvent],
+        answered: Sequence[str],
     ) -> None:
         now = self._clock.now()
         s = tables.rules_state.c
@@ -149,15 +158,30 @@ class RulesService:
             )
         for event in decided:
             await _project(tx, event)
+        # A proposal the rules dropped unanswered is closed with its reason, not left waiting.
+        for closed in overtaken(self._state, state, decided, answered):
+            log.info("proposal of %s overtaken: %s", closed.response_id, closed.reason[1])
+            await close_overtaken(tx, closed, now)
         await self._outbox.add(tx, list(decided))
 
 
 async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
     """Keep the ``responses`` read model in step with a decision."""
     r = tables.responses.c
-    exists = (
-        await tx.execute(select(r.response_id).where(r.response_id == event.response_id))
-    ).scalar_one_or_none() is not None
+    held = (
+        (
+            await tx.execute(
+                select(r.state, r.level, r.last_event_id, r.explanation).where(
+                    r.response_id == event.response_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    exists = held is not None
+    if isinstance(event, ResponseProposed):
+        await remember_proposal(tx, event, held)
     at = event.occurred_at
     common = {"explanation": event.explanation.model_dump_json(), "updated_at": at}
     match event:
@@ -181,10 +205,16 @@ async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
                     )
                 )
         case ResponseLevelChanged():
+            if held is not None and held["state"] == "proposed" and event.changed_by == "rules":
+                # Raised automatically while a higher proposal still waits: the row keeps showing
+                # the proposal; the running level is what it falls back to if that is overtaken.
+                await remember_change(tx, held["last_event_id"], event)
+                return
             await tx.execute(
                 update(tables.responses)
                 .where(r.response_id == event.response_id)
-                .values(**common, level=event.level.value, last_event_id=event.event_id)
+                # A confirmed change shows the response running again, not still proposed.
+                .values(**common, level=event.level.value, state="active", last_event_id=event.event_id)
             )
         case ResponseEnded():
             await tx.execute(

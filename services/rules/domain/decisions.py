@@ -6,6 +6,8 @@ tick paths change causes and then call :func:`reconcile`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from schemas.envelope import derived_id
@@ -19,9 +21,9 @@ from schemas.responses import (
 )
 from schemas.rules import Decision, Direction, RulesFile, Source
 from services.rules.domain.explain import Trigger, Words, explanation, level_words, scope_words
-from services.rules.domain.state import Active, Cause, Proposal, RulesState, Track
+from services.rules.domain.state import Active, Cause, Proposal, RulesState, Track, track_key
 
-__all__ = ["coverage", "reconcile", "response_id_for"]
+__all__ = ["Overtaken", "coverage", "overtaken", "reconcile", "response_id_for"]
 
 _UNCONFIRMED: Words = ("该映射尚待区三防指挥部确认", "the bureau has not yet confirmed this mapping")
 
@@ -85,6 +87,94 @@ def coverage(state: RulesState, track: Track) -> Words | None:
     )
     en = ", ".join(f"{t.street.value} {t.response.level.value}" for t in streets if t.street and t.response)
     return f"另有街道响应：{zh}", f"street responses also running: {en}"
+
+
+@dataclass(frozen=True)
+class Overtaken:
+    """A proposal the rules dropped without an officer answering it, and why.
+
+    ``running`` is the level the track's response runs at now (None: no response), so the
+    read model can show the response as it stands instead of a proposal nobody can answer.
+    """
+
+    response_id: str
+    raised_ids: tuple[str, ...]
+    level: Level
+    running: Level | None
+    reason: Words
+
+
+def overtaken(
+    before: RulesState,
+    after: RulesState,
+    decided: Sequence[ResponseEvent],
+    answered: Iterable[str] = (),
+) -> list[Overtaken]:
+    """The proposals pending in ``before`` (or raised in ``decided``) that ``after`` no longer
+    holds and that no officer answered (``answered``: response ids of confirmations and
+    rejections): overtaken by a cancelled signal, rain that stopped, or a response that
+    started, changed or ended meanwhile.
+
+    >>> overtaken(RulesState.empty(), RulesState.empty(), [])
+    []
+    """
+    settled = set(answered)
+    pending: dict[str, tuple[str, Proposal | None, tuple[str, ...], Level]] = {}
+    for key, track in before.tracks.items():
+        if track.proposal is not None:
+            p = track.proposal
+            pending[p.response_id] = (key, p, p.raised_ids or (p.event_id,), p.level)
+    for event in decided:
+        if isinstance(event, ResponseProposed):
+            held = pending.get(event.response_id)
+            ids = (*(held[2] if held else ()), event.event_id)
+            key = track_key(event.scope, event.drill)
+            pending[event.response_id] = (key, held[1] if held else None, ids, event.level)
+    found = []
+    for response_id, (key, proposal, ids, level) in sorted(pending.items()):
+        now_track = after.tracks.get(key)
+        still = now_track.proposal if now_track is not None else None
+        if response_id in settled or (still is not None and still.response_id == response_id):
+            continue
+        running = now_track.response.level if now_track is not None and now_track.response else None
+        old = before.tracks.get(key)
+        found.append(
+            Overtaken(
+                response_id=response_id,
+                raised_ids=ids,
+                level=level,
+                running=running,
+                reason=_overtaken_reason(old, now_track, proposal, level),
+            )
+        )
+    return found
+
+
+def _overtaken_reason(
+    before: Track | None, after: Track | None, proposal: Proposal | None, level: Level
+) -> Words:
+    running = after.response if after is not None else None
+    down = proposal is not None and proposal.direction is Direction.DOWN
+    if before is not None and before.response is not None and running is None:
+        zh, en = level_words(before.response.level)
+        return f"{zh}应急响应已结束", f"the {en} response ended"
+    if running is not None and not down and running.level >= level:
+        zh, en = level_words(running.level)
+        return f"响应已按{zh}运行，无需再确认", f"a response at {en} already runs"
+    gone = [
+        cause
+        for k, cause in (before.causes.items() if before is not None else ())
+        if after is None or k not in after.causes
+    ]
+    if gone:
+        return (
+            "、".join(c.label_zh for c in gone) + "已不再生效",
+            "; ".join(c.label_en for c in gone) + ": no longer in force",
+        )
+    if running is not None:
+        zh, en = level_words(running.level)
+        return f"响应级别已变为{zh}", f"the response level changed to {en}"
+    return "提请的原因已消除", "its cause is gone"
 
 
 def _highest(a: Level | None, b: Level | None) -> Level | None:
