@@ -6,7 +6,6 @@ call ``handle.acks.on_behalf(notice_id, officer=…, reason=…)`` to acknowledg
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import uuid
@@ -35,8 +34,6 @@ from services.dispatch.push import MqttPush
 from services.dispatch.service import Dispatch
 
 __all__ = ["DispatchParts", "build"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
