@@ -1,7 +1,8 @@
 """The ``sanfang`` command.
 
 sanfang up [--host H] [--port P] [--data-dir D]   every service in one process
-sanfang run SERVICE [SERVICE …]                    some services (production)
+sanfang run SERVICE [SERVICE …]                    some services (production): ingest, rules,
+                                                   dispatch, console, recorder, replay
 sanfang migrate                                    bring the database schema up to date
 sanfang demo [--scenario S] [--exit-when-done]     play H1 2024 live (or one typhoon warning)
 sanfang rules check FILE                           validate a rules file and summarise it
@@ -39,6 +40,9 @@ _COMMAND_MODULES = (
     "services.replay.cli",
 )
 console = Console(stderr=True)
+#: What ``sanfang run`` takes, for its help; ``services.runtime.BUILDERS`` decides (a test keeps
+#: the two the same: importing the runtime for every ``sanfang`` command would be slow).
+RUNNABLE = ("ingest", "rules", "dispatch", "console", "recorder", "replay")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(handler=_up)
 
     run = commands.add_parser("run", help="run some services against the configured Kafka and database")
-    run.add_argument("service", nargs="+", choices=["ingest", "rules", "dispatch", "console", "recorder"])
+    run.add_argument("service", nargs="+", metavar="SERVICE", help=f"one or more of: {', '.join(RUNNABLE)}")
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser(
@@ -123,6 +127,18 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from services.runtime import ALL_SERVICES
+
+    unknown = sorted(set(args.service) - ALL_SERVICES)
+    if unknown:
+        # Checked before any setting is read or anything connects: a typo in a unit file or a
+        # manifest should say so at once, not after a minute of retries.
+        console.print(
+            f"[red]error:[/red] no service named {escape(', '.join(unknown))}; "
+            f"`sanfang run` takes one or more of: {', '.join(sorted(ALL_SERVICES))}",
+            soft_wrap=True,
+        )
+        return 2
     settings = _settings(args)
     return _serve(settings, frozenset(args.service))
 
