@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from schemas.areas import Scope
 from services.core import tables
@@ -64,7 +64,8 @@ class Outcome:
         return Counter(row.key for row in self.notices.values())
 
     @classmethod
-    async def read(cls, store: Store) -> Outcome:
+    async def read(cls, store: Store, *, outbox_upto: int | None = None) -> Outcome:
+        """What the store holds; of the outbox, the rows up to ``outbox_upto`` (all: None)."""
         found = cls()
         r, n, a = tables.responses.c, tables.notices.c, tables.acks.c
         e, o = tables.events.c, tables.outbox.c
@@ -107,7 +108,8 @@ class Outcome:
                         found.decisions[
                             (row.kind, scope, str(payload["level"]) if "level" in payload else "")
                         ] += 1
-            for row in await conn.execute(select(o.event_id, o.published_at)):
+            upto = o.seq <= outbox_upto if outbox_upto is not None else true()
+            for row in await conn.execute(select(o.event_id, o.published_at).where(upto)):
                 found.outbox.add(row.event_id)
                 found.unpublished += row.published_at is None
             t = dispatch_tables.attempts.c

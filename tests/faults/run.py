@@ -20,8 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.clock import SystemClock
 from services.core.outbox import Outbox
@@ -187,7 +189,7 @@ async def play(setup: Setup) -> Played:
         try:
             await _drive(setup, agenda, officer, elapsed, tasks)
             await asyncio.gather(*tasks)
-            await _settle(store, persons, injector)
+            upto = await _settle(store, persons, injector)
         finally:
             supervisor.cancel()
             for task in tasks:
@@ -195,7 +197,7 @@ async def play(setup: Setup) -> Played:
             await asyncio.gather(supervisor, *tasks, return_exceptions=True)
             if injector is not None:
                 await injector.settle()
-        outcome = await Outcome.read(store)
+        outcome = await Outcome.read(store, outbox_upto=upto)
         return Played(
             outcome,
             watch,
@@ -278,23 +280,41 @@ async def _drive(
         await asyncio.sleep(0.1)
 
 
-async def _settle(store: Store, persons: LivePersons, injector: Injector | None) -> None:
-    """Wait (bounded) until nothing moves: the outbox is published, nothing is being sent, the
-    event store stops growing, and no escalation step is about to fall."""
+async def _settle(store: Store, persons: LivePersons, injector: Injector | None) -> int | None:
+    """Wait (bounded) until the services have caught up: nothing waits in the outbox, nothing is
+    being sent, every outbox event is in the event store and no person is answering, three
+    checks in a row. Returns the newest outbox row of the last check (escalations may go on
+    making events after it: the event-store check stops there), or None if it never came."""
     if injector is not None:
         await injector.settle()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _SETTLE_SECONDS
     quiet = 0
-    before = None
+    upto: int | None = None
     while loop.time() < deadline and quiet < 3:
         await asyncio.sleep(1.0)
         try:
             now = await activity(store)
+            caught_up, newest = await _recorded(store)
         except (SQLAlchemyError, OSError):
             quiet = 0
             continue
-        quiet = quiet + 1 if now.at_rest and now == before and not persons.in_flight else 0
-        before = now
+        if now.at_rest and caught_up and not persons.in_flight:
+            quiet, upto = quiet + 1, newest
+        else:
+            quiet = 0
     if quiet < 3:
-        log.warning("the services did not come to rest within %s s", _SETTLE_SECONDS)
+        log.warning("the services did not catch up within %s s", _SETTLE_SECONDS)
+        return None
+    return upto
+
+
+async def _recorded(store: Store) -> tuple[bool, int]:
+    """Whether every outbox event is in the event store, and the newest outbox row."""
+    o, e = tables.outbox.c, tables.events.c
+    async with store.read() as conn:
+        newest = int(await conn.scalar(select(func.max(o.seq))) or 0)
+        missing = await conn.scalar(
+            select(func.count()).where(o.seq <= newest, o.event_id.not_in(select(e.event_id)))
+        )
+    return not missing, newest
