@@ -30,9 +30,11 @@ from services.console.board import build_board, pending_persons
 from services.console.errors import NotFound
 from services.console.http import console_router
 from services.console.onbehalf import ack_notice_on_behalf, ack_on_behalf
+from services.console.overview import DistrictOverview, district_overview
 from services.console.persons import person_history
 from services.console.responses import get_response, list_responses
 from services.console.service import Console
+from services.console.timeline import TimelineLine, response_timeline
 
 __all__ = ["board_routes"]
 
@@ -46,7 +48,7 @@ def board_routes(console: Console) -> APIRouter:
 
     @router.get("/api/v1/responses", response_model=list[ResponsePublic])
     async def responses(
-        state: Annotated[str | None, Query(pattern="^(active|ended|proposed)$")] = None,
+        state: Annotated[str | None, Query(pattern="^(active|ended|proposed|closed)$")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[ResponsePublic]:
         """Responses, newest first, with how many were notified, delivered and acknowledged."""
@@ -81,6 +83,18 @@ def board_routes(console: Console) -> APIRouter:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    @router.get("/api/v1/overview", response_model=DistrictOverview)
+    async def overview(caller: Viewer) -> DistrictOverview:
+        """The district at a glance: each street's level now (the highest active response
+        covering it, district-wide ones included), proposals grouped by cause, proposals
+        closed because they were overtaken, and each street's notice progress."""
+        return await district_overview(store)
+
+    @router.get("/api/v1/responses/{response_id}/timeline", response_model=list[TimelineLine])
+    async def timeline(response_id: str, caller: Viewer) -> list[TimelineLine]:
+        """The response's signals, proposals, changes with their notices, and escalation steps."""
+        return await response_timeline(store, response_id)
 
     @router.get("/api/v1/responses/{response_id}/pending", response_model=list[PendingPerson])
     async def pending(

@@ -122,7 +122,10 @@ class RulesService:
                 answered = [
                     c.response_id for c in fresh if isinstance(c, ProposalConfirmed | ProposalRejected)
                 ]
-                await self._persist(tx, state, decided, answered)
+                rejected = {
+                    c.response_id: _rejected_words(c) for c in fresh if isinstance(c, ProposalRejected)
+                }
+                await self._persist(tx, state, decided, answered, rejected)
             self._state = state
         _log_decisions(decided)
 
@@ -135,7 +138,7 @@ class RulesService:
                 return
             state, decided = apply(self._state, Tick(now=now), self.rules)
             async with self._outbox.transaction() as tx:
-                await self._persist(tx, state, decided, ())
+                await self._persist(tx, state, decided, (), {})
             self._state = state
         _log_decisions(decided)
 
@@ -145,6 +148,7 @@ class RulesService:
         state: RulesState,
         decided: Sequence[ResponseEvent],
         answered: Sequence[str],
+        rejected: dict[str, tuple[str, str]],
     ) -> None:
         now = self._clock.now()
         s = tables.rules_state.c
@@ -158,8 +162,9 @@ class RulesService:
             )
         for event in decided:
             await _project(tx, event)
-        # A proposal the rules dropped unanswered is closed with its reason, not left waiting.
-        for closed in overtaken(self._state, state, decided, answered):
+        # A proposal the rules dropped (overtaken, or rejected) is closed with its reason,
+        # not left waiting.
+        for closed in overtaken(self._state, state, decided, answered, rejected):
             log.info("proposal of %s overtaken: %s", closed.response_id, closed.reason[1])
             await close_overtaken(tx, closed, now)
         await self._outbox.add(tx, list(decided))
@@ -222,6 +227,11 @@ async def _project(tx: AsyncConnection, event: ResponseEvent) -> None:
                 .where(r.response_id == event.response_id)
                 .values(**common, state="ended", ended_at=at)
             )
+
+
+def _rejected_words(command: ProposalRejected) -> tuple[str, str]:
+    note_zh, note_en = (f"（{command.note}）", f" ({command.note})") if command.note else ("", "")
+    return f"值班员{command.officer}不启动{note_zh}", f"rejected by duty officer {command.officer}{note_en}"
 
 
 def _received_row(signal: WarningSignal, staleness: Staleness, now: datetime) -> dict[str, object]:

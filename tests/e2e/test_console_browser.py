@@ -51,7 +51,8 @@ async def test_officer_confirms_a_proposal_and_watches_the_board_fill(
         received = page.locator("#warnings [data-testid=warning]")
         await received.first.wait_for()
         assert await page.locator("#warnings [data-testid=stale]").count() == 0
-        await card.locator("[data-testid=note]").fill("会商同意启动")
+        line = page.locator(f"li[data-response='{response_id}']")
+        await page.locator("#proposals li.group", has=line).locator("[data-testid=note]").fill("会商同意启动")
         await card.locator("[data-testid=confirm]").click()
 
         # The rules activate, dispatch notifies; the response appears among the active ones.

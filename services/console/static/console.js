@@ -41,6 +41,7 @@ function show(view) {
   $("who").hidden = view === "login";
   if (view !== "board" && stream) { stream.close(); stream = null; }
   if (view !== "notices" && noticesTimer) { clearInterval(noticesTimer); noticesTimer = null; }
+  if (view !== "home" && homeTimer) { clearInterval(homeTimer); homeTimer = null; }
 }
 
 function canAct() {
@@ -56,6 +57,7 @@ function time(value) {
 }
 
 async function whoAmI() {
+  if (document.body.dataset.session === "none") return false;
   try {
     const answer = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
     if (!answer.ok) return false;
@@ -76,53 +78,216 @@ async function login(event) {
   const data = await answer.json();
   if (!answer.ok) { $("login-error").textContent = data.message || "登录失败 / login failed"; return; }
   $("password").value = "";
+  delete document.body.dataset.session;
   await whoAmI();
   route();
 }
 
 async function logout() {
   try { await api("POST", "/api/v1/auth/logout"); } catch { /* already logged out */ }
-  me = null; csrf = ""; show("login");
+  me = null; csrf = ""; document.body.dataset.session = "none"; show("login");
 }
 
-function responseCard(r, actions) {
-  return el("li", { "data-response": r.response_id },
-    el("div", { class: "level" }, LEVELS[r.level] || r.level, " ", r.drill ? el("span", { class: "drill" }, "【演练 Drill】") : ""),
-    el("div", {}, scopeText(r.scope)),
-    el("div", { class: "summary" }, r.summary),
-    el("div", { class: "muted" }, `${time(r.updated_at)} · 通知 ${r.counts.notified} · 已确认 ${r.counts.acknowledged}`),
-    actions);
+// The schematic map: each street a tile placed roughly as on a map of Bao'an (north up,
+// the Pearl River estuary to the west). Not the real boundaries, and it says so.
+const MAP = [
+  ["songgang", "Songgang", "40,20 150,12 160,80 50,92"],
+  ["yanluo", "Yanluo", "150,12 250,20 246,84 160,80"],
+  ["shiyan", "Shiyan", "250,20 360,40 366,210 262,224 246,84"],
+  ["shajing", "Shajing", "24,92 50,92 160,80 150,150 20,156"],
+  ["xinqiao", "Xinqiao", "160,80 246,84 262,150 150,150"],
+  ["fuhai", "Fuhai", "20,156 110,152 108,222 14,226"],
+  ["fuyong", "Fuyong", "110,152 150,150 262,150 262,224 108,222"],
+  ["hangcheng", "Hangcheng", "14,226 108,222 140,226 148,300 30,300"],
+  ["xixiang", "Xixiang", "108,222 262,224 300,300 148,300 140,226"],
+  ["xinan", "Xin'an", "148,300 300,300 290,372 170,376"],
+];
+const LEVEL_CLASS = { watch: "lv-watch", IV: "lv-4", III: "lv-3", II: "lv-2", I: "lv-1" };
+const SVG = "http://www.w3.org/2000/svg";
+let overviewSeen = "";
+let homeTimer = null;
+let chosenStreet = null;
+let lastOverview = null;
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
+  return node;
 }
 
-function decisionForm(r) {
-  const note = el("textarea", { rows: "2", placeholder: "说明 Note", "data-testid": "note" });
-  const error = el("p", { class: "error" });
-  const decide = async (verb) => {
-    error.textContent = "";
+function centre(points) {
+  const xy = points.split(" ").map((pair) => pair.split(",").map(Number));
+  return [xy.reduce((a, p) => a + p[0], 0) / xy.length, xy.reduce((a, p) => a + p[1], 0) / xy.length];
+}
+
+// Draw the map of `view` (the overview) into `box`; `highlight` outlines the streets of one response.
+function drawMap(box, view, highlight, onPick) {
+  const streets = Object.fromEntries(view.streets.map((s) => [s.code, s]));
+  const d = view.district;
+  const root = svg("svg", { viewBox: "0 0 380 420", role: "group", "aria-label": "宝安区十个街道示意图 Schematic map of the ten streets of Bao'an" });
+  root.append(svg("title", {}, "示意图，非实际边界 Schematic, not the real boundaries"));
+  root.append(svg("text", { x: 10, y: 330, class: "sea", transform: "rotate(-90 10 330)" }, "珠江口 Pearl River estuary"));
+  if (d) root.append(svg("rect", { x: 6, y: 4, width: 368, height: 380, rx: 14, class: `district-ring ${LEVEL_CLASS[d.level] || ""}` }));
+  for (const [code, en, points] of MAP) {
+    const s = streets[code] || { level: null, zh: STREETS[code], en };
+    const [cx, cy] = centre(points);
+    const g = svg("g", { class: `street ${LEVEL_CLASS[s.level] || "lv-none"}${highlight && highlight.has(code) ? " lit" : ""}${chosenStreet === code ? " chosen" : ""}`,
+      tabindex: "0", role: "button", "data-street": code,
+      "aria-label": `${s.zh}街道 ${en}: ${s.level ? LEVELS[s.level] : "无响应 no response"}` });
+    g.append(svg("polygon", { points }));
+    g.append(svg("text", { x: cx, y: cy - 6, class: "zh" }, s.zh));
+    g.append(svg("text", { x: cx, y: cy + 9, class: "en" }, en));
+    g.append(svg("text", { x: cx, y: cy + 25, class: "lv" }, s.level ? LEVELS[s.level] : "—"));
+    if (onPick) {
+      g.addEventListener("click", () => onPick(code));
+      g.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); onPick(code); } });
+    }
+    root.append(g);
+  }
+  const banner = d ? `全区${LEVELS[d.level]}应急响应 District-wide level ${d.level}` : "全区：无全区响应 No district-wide response";
+  root.append(svg("text", { x: 190, y: 408, class: `banner ${d ? "on" : ""}` }, banner));
+  const legend = el("p", { class: "legend" }, ...["IV", "III", "II", "I"].map((lv) => el("span", {}, el("i", { class: LEVEL_CLASS[lv] }), LEVELS[lv], " ")),
+    el("span", {}, el("i", { class: "lv-none" }), "无 none"), el("br"), el("small", {}, "示意图，非实际边界 Schematic map, not the real boundaries"));
+  box.replaceChildren(root, legend);
+}
+
+function pickStreet(code) {
+  chosenStreet = chosenStreet === code ? null : code;
+  if (lastOverview) { drawMap($("district-map"), lastOverview, null, pickStreet); showStreet(lastOverview); }
+  if (chosenStreet) $("street-detail").focus();
+}
+
+function bar(counts, total) {
+  const pct = (n) => total ? `${(100 * n / total).toFixed(1)}%` : "0%";
+  const delivered = Math.max(0, counts.delivered - counts.acknowledged);
+  // Widths through the CSSOM: the page's CSP refuses style attributes.
+  const ack = el("span", { class: "ack" });
+  const del = el("span", { class: "del" });
+  ack.style.width = pct(counts.acknowledged);
+  del.style.width = pct(delivered);
+  return el("span", { class: "bar", role: "img", "aria-label": `通知 ${counts.notified}，送达 ${counts.delivered}，确认 ${counts.acknowledged}` }, ack, del);
+}
+
+function showStreet(view) {
+  const box = $("street-detail");
+  const s = chosenStreet && view.streets.find((x) => x.code === chosenStreet);
+  if (!s) { box.hidden = true; return; }
+  box.hidden = false;
+  box.setAttribute("tabindex", "-1");
+  const byId = Object.fromEntries([...view.active, ...(view.district ? [view.district] : [])].map((r) => [r.response_id, r]));
+  const props = view.groups.flatMap((g) => g.proposals).filter((q) => s.proposals.includes(q.response_id));
+  const p = s.progress;
+  box.replaceChildren(
+    el("h3", {}, `${s.zh}街道 ${s.en} · `, s.level ? LEVELS[s.level] : "无响应 No response",
+      s.district_level && s.own_level !== s.level ? el("small", {}, " （全区响应覆盖 covered by the district-wide response）") : ""),
+    el("div", {}, "通知进度 Notices: ", bar(p, p.notified), ` 通知 ${p.notified} · 送达 ${p.delivered} · 已确认 ${p.acknowledged}`),
+    el("h4", {}, "应急响应 Responses"),
+    el("ul", { class: "plain" }, ...(s.responses.length ? s.responses.map((id) => {
+      const r = byId[id];
+      return el("li", {}, el("a", { href: `#/responses/${encodeURIComponent(id)}` },
+        r ? `${LEVELS[r.level] || r.level} ${scopeText(r.scope)} · 通知 ${r.counts.notified} · 已确认 ${r.counts.acknowledged} →` : `${id} →`));
+    }) : [el("li", {}, "暂无 None")])),
+    el("h4", {}, "待确认 Proposals"),
+    el("ul", { class: "plain" }, ...(props.length ? props.map((q) => el("li", {}, `${LEVELS[q.level]} ${q.scope_zh} · ${q.evidence_zh}`)) : [el("li", {}, "暂无 None")])));
+}
+
+const CHANGE = { activate: "启动 activate", raise: "提升 raise", lower: "降低 lower" };
+
+async function decide(ids, verb, note, error) {
+  error.textContent = "";
+  const waiting = [];
+  for (const id of ids) {
     try {
-      const out = await api("POST", `/api/v1/proposals/${encodeURIComponent(r.response_id)}/${verb}`, { note: note.value });
-      if (out.status === "awaiting_second_officer") error.textContent = "已记录，等待第二位指挥长确认 / waiting for a second commander";
-      else setTimeout(home, 500);
-    } catch (e) { error.textContent = e.message; }
-  };
-  return el("div", {}, note,
-    el("button", { type: "button", "data-testid": "confirm", onclick: () => decide("confirm") }, "确认启动 Confirm"),
-    el("button", { type: "button", class: "secondary", "data-testid": "reject", onclick: () => decide("reject") }, "不启动 Reject"),
+      const out = await api("POST", `/api/v1/proposals/${encodeURIComponent(id)}/${verb}`, { note: note.value });
+      if (out.status === "awaiting_second_officer") waiting.push(id);
+    } catch (e) { error.textContent += `${e.message} `; }
+  }
+  if (waiting.length) error.textContent += "Ⅰ级：已记录，等待第二位指挥长确认 / level I: waiting for a second commander";
+  if (!error.textContent) { note.value = ""; setTimeout(() => refreshHome(true), 400); }
+}
+
+function proposalLine(q, note, error) {
+  const why = q.summary.split(" / ");
+  return el("li", { class: "line", "data-response": q.response_id },
+    el("div", { class: "row" },
+      el("b", { class: `badge ${LEVEL_CLASS[q.level]}` }, LEVELS[q.level]),
+      el("span", { class: "scope" }, q.scope_zh),
+      el("span", { class: "evidence", title: q.evidence_en }, q.evidence_zh),
+      q.covered_by ? el("span", { class: "tag", "data-testid": "covered" }, `全区${LEVELS[q.covered_by]}已覆盖 covered`) : "",
+      q.needs_two ? el("span", { class: "tag" }, "需两位指挥长 two commanders") : "",
+      el("span", { class: "muted" }, time(q.raised_at).slice(5, 16)),
+      canAct() ? el("span", { class: "acts" },
+        el("button", { type: "button", "data-testid": "confirm", onclick: () => decide([q.response_id], "confirm", note, error) }, "确认 Confirm"),
+        el("button", { type: "button", class: "secondary", "data-testid": "reject", onclick: () => decide([q.response_id], "reject", note, error) }, "不启动 Reject")) : ""),
+    el("details", {}, el("summary", {}, "依据 Why"),
+      el("p", { lang: "zh-CN" }, why[0]), el("p", { lang: "en" }, why.slice(1).join(" / ")),
+      el("p", { class: "muted" }, `规则 rule ${q.rule}${q.signals.length ? " · 信号 " + q.signals.join("；") : ""}`)));
+}
+
+function proposalGroup(g) {
+  const note = el("input", { type: "text", placeholder: "说明（不启动时必填）Note (needed to reject)", "data-testid": "note", "aria-label": "说明 Note" });
+  const error = el("p", { class: "error", role: "alert" });
+  const ids = g.proposals.map((q) => q.response_id);
+  const many = ids.length > 1;
+  const streets = g.proposals.map((q) => q.scope_zh.replace(/街道$/, "")).join("、");
+  return el("li", { class: "group", "data-group": g.group_id },
+    el("div", { class: "row head" },
+      el("b", { class: `badge ${LEVEL_CLASS[g.level]}` }, LEVELS[g.level]),
+      el("span", {}, `${CHANGE[g.change] || g.change} · ${many ? `${ids.length}个街道 streets: ${streets}` : g.proposals[0].scope_zh}`),
+      el("span", { class: "muted" }, `规则 ${g.rule}`),
+      g.drill ? el("span", { class: "drill" }, "【演练 Drill】") : ""),
+    el("ul", { class: "lines" }, ...g.proposals.map((q) => proposalLine(q, note, error))),
+    canAct() ? el("div", { class: "row" }, note,
+      many ? el("button", { type: "button", "data-testid": "confirm-group", onclick: () => decide(ids, "confirm", note, error) }, `全部确认 Confirm all ${ids.length}`) : "",
+      many ? el("button", { type: "button", class: "secondary", "data-testid": "reject-group", onclick: () => decide(ids, "reject", note, error) }, "全部不启动 Reject all") : "") : "",
     error);
+}
+
+function responseLine(r) {
+  return el("li", { class: "line", "data-response": r.response_id },
+    el("div", { class: "row" },
+      el("b", { class: `badge ${LEVEL_CLASS[r.level]}` }, LEVELS[r.level] || r.level),
+      el("span", { class: "scope" }, scopeText(r.scope)), r.drill ? el("span", { class: "drill" }, "【演练 Drill】") : "",
+      bar(r.counts, r.counts.notified),
+      el("span", { class: "muted" }, `通知 ${r.counts.notified} · 已确认 ${r.counts.acknowledged}`),
+      el("a", { href: `#/responses/${encodeURIComponent(r.response_id)}`, "data-testid": "open-board" }, "查看 Open board →")));
+}
+
+async function refreshHome(force) {
+  try {
+    const view = await api("GET", "/api/v1/overview");
+    lastOverview = view;
+    $("home-updated").textContent = `· 更新于 updated ${time(new Date().toISOString()).slice(-8)}`;
+    const seen = JSON.stringify(view);
+    if (!force && seen === overviewSeen) return;
+    overviewSeen = seen;
+    drawMap($("district-map"), view, null, pickStreet);
+    showStreet(view);
+    const typing = [...document.querySelectorAll("#proposals input")].some((i) => i.value || i === document.activeElement);
+    const count = view.groups.reduce((n, g) => n + g.proposals.length, 0);
+    $("proposal-count").textContent = count ? String(count) : "";
+    if (force || !typing) $("proposals").replaceChildren(...(view.groups.length ? view.groups.map(proposalGroup) : [el("li", { class: "empty" }, "暂无 None")]));
+    $("closed-count").textContent = view.closed.length;
+    $("closed").replaceChildren(...view.closed.map((c) => el("li", { "data-testid": "closed" },
+      `${LEVELS[c.level]} ${c.scope_zh} · 提请 ${time(c.raised_at).slice(5, 16)} · 关闭 ${time(c.closed_at).slice(5, 16)} · ${c.reason}`)));
+    const active = view.active;
+    $("active").replaceChildren(...(active.length ? active.map(responseLine) : [el("li", { class: "empty" }, "暂无 None")]));
+  } catch (e) { $("home-error").textContent = e.message; }
 }
 
 async function home() {
   show("home");
   $("home-error").textContent = "";
+  overviewSeen = "";
+  await refreshHome(true);
+  if (!homeTimer) homeTimer = setInterval(() => refreshHome(false), 3000);
   try {
-    const [proposals, active, drills, warnings] = await Promise.all([
-      api("GET", "/api/v1/proposals"), api("GET", "/api/v1/responses?state=active"), api("GET", "/api/v1/drills"),
+    const [drills, warnings] = await Promise.all([
+      api("GET", "/api/v1/drills"),
       // The rules service serves the warnings; a console on its own still shows the rest.
       api("GET", "/api/v1/warnings?limit=20").catch(() => []),
     ]);
-    $("proposals").replaceChildren(...(proposals.length ? proposals.map((r) => responseCard(r, decisionForm(r))) : [el("li", {}, "暂无 None")]));
-    $("active").replaceChildren(...(active.length ? active.map((r) => responseCard(r,
-      el("a", { href: `#/responses/${encodeURIComponent(r.response_id)}`, "data-testid": "open-board" }, "查看确认情况 Open board →"))) : [el("li", {}, "暂无 None")]));
     $("drills").replaceChildren(...(drills.length ? drills.map((d) => el("li", {},
       el("span", { class: "drill" }, "【演练】"), ` ${LEVELS[d.level]} ${scopeText(d.scope)} · ${d.mode} · `,
       d.started_at ? `开始 ${time(d.started_at)} · 通知 ${d.notified} · 已确认 ${d.acknowledged}` : `窗口 ${time(d.window_start)} – ${time(d.window_end)}`)) : [el("li", {}, "暂无 None")]));
@@ -138,9 +303,33 @@ function rows(table, header, items) {
   table.replaceChildren(el("tr", {}, ...header.map((h) => el("th", {}, h))), ...items);
 }
 
-function countsRow(row) {
+function barRow(row) {
   const c = row.counts;
-  return el("tr", {}, el("td", {}, row.name), el("td", {}, c.notified), el("td", {}, c.delivered), el("td", {}, c.acknowledged), el("td", {}, c.escalated));
+  return el("div", { class: "bar-row", "data-key": row.key },
+    el("span", { class: "name" }, row.name),
+    bar(c, c.notified),
+    el("span", { class: "nums" }, `${c.acknowledged}/${c.notified} 确认 · 送达 ${c.delivered}`,
+      c.escalated ? el("b", { class: "esc" }, ` · 升级 ${c.escalated}`) : ""));
+}
+
+let timelineAt = 0;
+let boardStreets = null;
+
+async function loadTimeline(responseId) {
+  timelineAt = Date.now();
+  try {
+    const lines = await api("GET", `/api/v1/responses/${encodeURIComponent(responseId)}/timeline`);
+    $("timeline").replaceChildren(...lines.map((line) => el("li", { class: `t-${line.kind}` },
+      el("time", {}, time(line.at).slice(5)), " ", line.what)));
+  } catch (e) { $("board-error").textContent = e.message; }
+}
+
+async function boardMap(r) {
+  try {
+    const view = await api("GET", "/api/v1/overview");
+    const lit = new Set(r.scope.kind === "district" ? MAP.map((m) => m[0]) : r.scope.streets);
+    drawMap($("board-map"), view, lit, (code) => { chosenStreet = code; location.hash = "#/"; });
+  } catch (e) { $("board-error").textContent = e.message; }
 }
 
 function renderBoard(board) {
@@ -148,12 +337,14 @@ function renderBoard(board) {
   $("board-title").textContent = `${LEVELS[r.level] || r.level} ${scopeText(r.scope)}${r.drill ? " 【演练 Drill】" : ""} · ${r.state}`;
   $("board-summary").textContent = r.summary;
   for (const key of ["notified", "delivered", "acknowledged", "escalated"]) $("t-" + key).textContent = board.totals[key];
-  const head = ["名称 Name", "通知", "送达", "确认", "升级"];
-  rows($("by-street"), head, board.streets.map(countsRow));
-  rows($("by-unit"), head, board.units.map(countsRow));
+  $("by-street").replaceChildren(...board.streets.map(barRow));
+  $("by-unit").replaceChildren(...board.units.map(barRow));
   $("pending-total").textContent = board.pending_total;
-  rows($("pending"), ["姓名 Name", "单位 Unit", "角色 Role", "下一步 Next step", ""], board.pending.map((p) => pendingRow(p, $("board-error"))));
+  rows($("pending"), ["姓名 Name", "单位 Unit", "角色 Role", "升级 Step", "下一步 Next step", ""], board.pending.map((p) => pendingRow(p, $("board-error"))));
   $("live-state").textContent = `实时更新 Live · ${time(new Date().toISOString())}`;
+  if (Date.now() - timelineAt > 1500) loadTimeline(r.response_id);
+  const key = `${r.level}|${r.state}`;
+  if (boardStreets !== key) { boardStreets = key; boardMap(r); }
 }
 
 // One person who has not acknowledged (of a response's board or a manual notice), with the
@@ -161,7 +352,8 @@ function renderBoard(board) {
 function pendingRow(p, error, after) {
   return el("tr", {},
     el("td", {}, el("a", { href: `#/persons/${encodeURIComponent(p.person_id)}` }, p.name)),
-    el("td", {}, p.unit_name), el("td", {}, p.role), el("td", {}, p.next_step),
+    el("td", {}, p.unit_name), el("td", {}, p.role),
+    el("td", {}, p.escalation_step ? `第${p.escalation_step}步 ${p.last_action || ""}` : "—"), el("td", {}, p.next_step),
     el("td", {}, canAct() ? ackButton(p.notice_id, p.name, error, after) : ""));
 }
 
@@ -184,6 +376,8 @@ async function ackFor(noticeId, name, error, after) {
 function board(responseId) {
   show("board");
   $("board-error").textContent = "";
+  boardStreets = null; timelineAt = 0;
+  $("timeline").replaceChildren();
   if (stream) stream.close();
   stream = new EventSource(`/api/v1/responses/${encodeURIComponent(responseId)}/board/stream`);
   stream.addEventListener("board", (event) => renderBoard(JSON.parse(event.data)));

@@ -6,7 +6,7 @@ tick paths change causes and then call :func:`reconcile`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -109,11 +109,13 @@ def overtaken(
     after: RulesState,
     decided: Sequence[ResponseEvent],
     answered: Iterable[str] = (),
+    rejected: Mapping[str, Words] | None = None,
 ) -> list[Overtaken]:
     """The proposals pending in ``before`` (or raised in ``decided``) that ``after`` no longer
     holds and that no officer answered (``answered``: response ids of confirmations and
     rejections): overtaken by a cancelled signal, rain that stopped, or a response that
-    started, changed or ended meanwhile.
+    started, changed or ended meanwhile. A proposal an officer rejected (``rejected``: the
+    officer's words by response id) is closed too, with those words.
 
     >>> overtaken(RulesState.empty(), RulesState.empty(), [])
     []
@@ -134,7 +136,10 @@ def overtaken(
     for response_id, (key, proposal, ids, level) in sorted(pending.items()):
         now_track = after.tracks.get(key)
         still = now_track.proposal if now_track is not None else None
-        if response_id in settled or (still is not None and still.response_id == response_id):
+        if still is not None and still.response_id == response_id:
+            continue
+        refused = (rejected or {}).get(response_id)
+        if response_id in settled and refused is None:
             continue
         running = now_track.response.level if now_track is not None and now_track.response else None
         old = before.tracks.get(key)
@@ -144,7 +149,7 @@ def overtaken(
                 raised_ids=ids,
                 level=level,
                 running=running,
-                reason=_overtaken_reason(old, now_track, proposal, level),
+                reason=refused or _overtaken_reason(old, now_track, proposal, level),
             )
         )
     return found
