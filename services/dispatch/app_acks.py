@@ -13,11 +13,12 @@ process on that session is noticed, said once and stepped aside from (``ack_sess
 dispatch processes (``SANFANG_MQTT_SHARED_ACKS=true``) cannot share one session — the broker
 would disconnect each when the next connects — so each subscribes to the shared subscription
 ``$share/sanfang-dispatch/{root}/acks/+`` on a clean session of its own, and the broker hands
-each ack to one of them; acks sent while none is connected are not kept. In both cases the
-MQTT client acknowledges a message to the broker when it is read, before it is recorded: an
-ack read just before a crash can be lost, so the app repeats an ack until it sees the notice
-acknowledged (repeats are kept, never counted twice). Acks are recorded concurrently (up to
-``in_flight`` at once), so a burst goes into the database in a few group commits.
+each ack to one of them; acks sent while none is connected are not kept. A message is
+acknowledged to the broker (PUBACK) only once its ack is recorded (or refused): on the
+persistent session an ack read just before a crash is delivered again when dispatch is back,
+and while the database is away the ack waits in hand instead of being dropped. Repeats are
+never counted twice. Acks are recorded concurrently (up to ``in_flight`` at once), so a
+burst goes into the database in a few group commits.
 
 >>> ack_topic("sanfang", "P00001")
 'sanfang/acks/P00001'
@@ -35,7 +36,7 @@ import uuid
 import aiomqtt
 
 from schemas.notices import Channel
-from services.core.bus import Backoff
+from services.core.bus import Backoff, is_transient
 from services.core.clock import Clock
 from services.dispatch.ack_session import SessionClaim
 from services.dispatch.acks import AckBook
@@ -80,7 +81,7 @@ class AppAckListener:
         self._connect = {"hostname": host, "port": port, "username": username, "password": password}
         self._shared = shared
         self._in_flight = asyncio.Semaphore(in_flight)
-        self._taking: set[asyncio.Task[bool]] = set()
+        self._taking: set[asyncio.Task[None]] = set()
         self.recorded = 0  # acks this listener recorded since it started
         self._root = root
         self._book = book
@@ -100,6 +101,8 @@ class AppAckListener:
                 max_queued_incoming_messages=0,
                 **self._connect,  # type: ignore[arg-type]
             )
+            # PUBACK only after the ack is recorded; aiomqtt does not expose paho's switch.
+            client._client.manual_ack_set(True)
             try:
                 async with client:
                     await client.subscribe(subscription(self._root, shared=self._shared), qos=1)
@@ -109,10 +112,11 @@ class AppAckListener:
                     backoff.reset()
                     async for message in client.messages:
                         if self.claim is not None and message.topic.matches(self.claim.topic):
+                            _puback(client, message)
                             if self.claim.taken_over(message.payload):
                                 break
                             continue
-                        await self._start(message)
+                        await self._start(client, message)
             except aiomqtt.MqttError as exc:
                 await self._left_over(client)
                 # A dropped connection that comes straight back is no news (it is how another
@@ -128,9 +132,9 @@ class AppAckListener:
             if self.claim is not None:
                 await self.claim.step_aside()
 
-    async def _start(self, message: aiomqtt.Message) -> None:
+    async def _start(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
         await self._in_flight.acquire()
-        task = asyncio.create_task(self._take_one(str(message.topic), message.payload))
+        task = asyncio.create_task(self._take_one(client, message))
         self._taking.add(task)
         task.add_done_callback(self._taking.discard)
 
@@ -142,7 +146,7 @@ class AppAckListener:
         while not queue.empty():
             message = queue.get_nowait()
             if self.claim is None or not message.topic.matches(self.claim.topic):
-                await self._start(message)
+                await self._start(client, message)
 
     async def ready(self) -> tuple[bool, str]:
         """Readiness: not while this process has stepped aside from the session to another."""
@@ -156,9 +160,22 @@ class AppAckListener:
             return f"sanfang-dispatch-acks-{self._root}-{uuid.uuid4().hex[:12]}"[-64:]
         return f"sanfang-dispatch-acks-{self._root}"[:64]
 
-    async def _take_one(self, topic: str, payload: object) -> bool:
+    async def _take_one(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        """Record one ack, trying again while the database is away, then PUBACK it."""
+        backoff = Backoff()
         try:
-            return await self.take(topic, payload)
+            while True:
+                try:
+                    await self.take(str(message.topic), message.payload)
+                except Exception as exc:  # sorted: only a transient failure is tried again
+                    if not is_transient(exc):
+                        log.exception("app ack on %s could not be recorded", message.topic)
+                        break
+                    log.warning("app ack on %s waits: %s", message.topic, exc)
+                    await backoff.wait()
+                else:
+                    break
+            _puback(client, message)
         finally:
             self._in_flight.release()
 
@@ -188,3 +205,10 @@ class AppAckListener:
             return False
         self.recorded += 1
         return True
+
+
+def _puback(client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+    """Acknowledge ``message`` to the broker (QoS 1); a no-op once the connection is gone,
+    when the broker delivers it again to the persistent session."""
+    if message.qos > 0:
+        client._client.ack(message.mid, message.qos)

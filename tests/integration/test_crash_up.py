@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiomqtt
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -282,3 +285,38 @@ async def test_the_embedded_broker_dies_with_its_parent_however_it_is_killed(tmp
         await wait_until(lambda: not _alive(broker), within=10, what="the orphaned broker to end")
     finally:
         up.stop()
+
+
+async def test_an_mqtt_ack_read_just_before_a_kill_is_counted_after_the_restart(tmp_path: Path) -> None:
+    async with up_and_watched(tmp_path) as (up, watcher):
+        async with httpx.AsyncClient(base_url=up.url, timeout=10) as http:
+            posted = await http.post("/api/v1/warnings", json=_warning(unique("mqtt-ack-w-")))
+            assert posted.status_code == 202, posted.text
+        await wait_until(lambda: _notified(up), within=120, what="the first notices")
+        await wait_until(lambda: len(watcher.notices) >= 10, within=120, what="ten notices on MQTT")
+        notice_id, payload = next(iter(watcher.notices.items()))
+        # Another writer holds the database: dispatch reads the ack and cannot record it yet.
+        holder = sqlite3.connect(up.data_dir / "sanfang.db", timeout=30, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            async with aiomqtt.Client(MQTT_HOST, MQTT_PORT) as phone:
+                await phone.publish(
+                    f"{up.root}/acks/{payload['person_id']}",
+                    json.dumps({"notice_id": notice_id, "token": watcher.token(notice_id)}),
+                    qos=1,  # the broker's PUBACK: the phone takes its ack as sent
+                )
+            await asyncio.sleep(1.0)  # dispatch has read it and waits for the database
+            up.kill()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        up.start()
+        await up.ready()
+
+        async def counted() -> bool:
+            async with Store(up.database) as store, store.read() as conn:
+                n = tables.notices.c
+                acked = await conn.scalar(select(n.acked_at).where(n.notice_id == notice_id))
+                return acked is not None
+
+        await wait_until(counted, within=60, what="the MQTT ack counted after the restart")
