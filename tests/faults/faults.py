@@ -197,7 +197,19 @@ class Injector:
             (await self.gateway.http.put(f"/sandbox/behaviour/{channel}", json={})).raise_for_status()
 
     async def _malformed(self, now: float) -> None:
-        """Raw bytes that are no event, one onto every topic, with a marker to find them by."""
+        """Raw bytes that are no event, one onto every topic, with a marker to find them by;
+        tried again for a while when the broker is away (a restart in progress)."""
+        for _ in range(30):
+            try:
+                await self._malformed_once(now)
+            except (OSError, KafkaError) as exc:
+                self.log_lines.append(f"malformed messages wait for the broker: {exc}")
+                await asyncio.sleep(2.0)
+            else:
+                return
+        await self._malformed_once(now)
+
+    async def _malformed_once(self, now: float) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.deployment.bootstrap(), request_timeout_ms=10_000)
         try:
             await producer.start()
