@@ -30,6 +30,7 @@ from services.replay.domain.ledger import AckRecord, Ledger, NoticeRecord
 from services.replay.domain.people import People, PersonInfo
 from services.replay.domain.results import (
     AckCurve,
+    AckOutlier,
     ActivationDelay,
     Counts,
     Figures,
@@ -44,6 +45,8 @@ __all__ = ["DrillSplit", "first_acks", "review_figures", "scope_label"]
 
 #: How long after a rainfall activation a rainstorm signal still makes it "pre-emptive".
 PRE_EMPTIVE_WINDOW = timedelta(hours=24)
+#: An ack later than this after its notice is an outlier: listed with its cause, not in p99.
+OUTLIER_AFTER = timedelta(hours=24)
 _CURVE_MINUTES = (0, 1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 45, 60, 90, 120, 180, 240)
 _DISTRICT_WIDE = "district-wide"
 
@@ -84,7 +87,11 @@ def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
     acks = first_acks(a for a in ledger.acks if a.notice_id in notices)
     asking = [n for n in notices.values() if n.ack_by is not None]
     acked = [n for n in asking if n.notice_id in acks]
-    waits = {n.notice_id: (acks[n.notice_id].at - n.at).total_seconds() for n in acked}
+    every_wait = {n.notice_id: (acks[n.notice_id].at - n.at).total_seconds() for n in acked}
+    late = {nid for nid, wait in every_wait.items() if wait > OUTLIER_AFTER.total_seconds()}
+    outliers = _outliers(ledger, [n for n in acked if n.notice_id in late], acks, people)
+    acked = [n for n in acked if n.notice_id not in late]
+    waits = {nid: wait for nid, wait in every_wait.items() if nid not in late}
     deliveries = [d for d in ledger.deliveries if d.notice_id in notices]
     escalations = [e for e in ledger.escalations if e.notice_id in notices]
     steps = Counter((e.step, e.action) for e in escalations)
@@ -104,7 +111,7 @@ def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
         counts=counts,
         signal_to_activation=delays,
         notice_lags=_notice_lags(ledger, notices),
-        ack_rate=len(acked) / len(asking) if asking else None,
+        ack_rate=(len(acked) + len(late)) / len(asking) if asking else None,
         ack_curves=_curves(ledger, asking, waits),
         time_to_ack=spread(waits.values()),
         time_to_ack_by=_groups(acked, waits, acks, people),
@@ -112,7 +119,53 @@ def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
         escalations_by_step=tuple(
             StepCount(step=step, action=action, count=n) for (step, action), n in sorted(steps.items())
         ),
+        ack_outliers=outliers,
     )
+
+
+def _outliers(
+    ledger: Ledger, late: list[NoticeRecord], acks: dict[str, AckRecord], people: People
+) -> tuple[AckOutlier, ...]:
+    """Each ack later than :data:`OUTLIER_AFTER`, with the likeliest cause from the record."""
+    ended = {r.response_id: r.occurred_at for r in ledger.responses if isinstance(r, ResponseEnded)}
+    by_person: dict[str, list[NoticeRecord]] = defaultdict(list)
+    for notice in ledger.notices.values():
+        by_person[notice.person_id].append(notice)
+    rows = []
+    for notice in late:
+        ack = acks[notice.notice_id]
+        wait = (ack.at - notice.at).total_seconds()
+        newer = [
+            n
+            for n in by_person[notice.person_id]
+            if notice.at < n.at <= ack.at and n.notice_id != notice.notice_id
+        ]
+        if newer:
+            last = max(newer, key=lambda n: n.at)
+            cause = (
+                f"回复的是{last.at:%m-%d %H:%M}的新通知（{last.level.value}），"
+                "被记到这条仍未确认的旧通知上 / "
+                f"the person was answering a later notice ({last.at:%m-%d %H:%M}, level {last.level.value}); "
+                f"the {ack.channel.value} reply was matched to this older notice still open"
+            )
+        elif notice.response_id in ended and ended[notice.response_id] < ack.at:
+            cause = "响应结束后才确认 / acknowledged after its response had ended"
+        else:
+            cause = "超过24小时后才确认 / acknowledged more than 24 h after the notice"
+        person = people.get(notice.person_id)
+        rows.append(
+            AckOutlier(
+                notice_id=notice.notice_id,
+                person_id=notice.person_id,
+                unit=person.unit_name if person else notice.unit_id,
+                channel=ack.channel.value,
+                notice_at=notice.at,
+                acked_at=ack.at,
+                wait_seconds=wait,
+                cause=cause,
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: -r.wait_seconds))
 
 
 def _drill_of_responses(ledger: Ledger) -> dict[str, bool]:

@@ -101,6 +101,20 @@ class Unacked(Model):
     responses: tuple[str, ...]
 
 
+class AckOutlier(Model):
+    """An acknowledgement so late it no longer answers its notice: listed apart, with why,
+    and left out of the percentiles (a notice acknowledged 41 days later is a finding)."""
+
+    notice_id: str
+    person_id: str
+    unit: str
+    channel: str
+    notice_at: AwareDatetime
+    acked_at: AwareDatetime
+    wait_seconds: float
+    cause: str
+
+
 class StepCount(Model):
     """How often one step of the escalation ladder was taken."""
 
@@ -143,6 +157,7 @@ class Figures(Model):
     time_to_ack_by: dict[str, tuple[GroupSpread, ...]]
     never_acknowledged: tuple[Unacked, ...]
     escalations_by_step: tuple[StepCount, ...]
+    ack_outliers: tuple[AckOutlier, ...] = ()
 
 
 class RainSeries(Model):

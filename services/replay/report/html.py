@@ -190,6 +190,22 @@ def _figures(figures: Figures, title: str, css: str) -> str:
                 ),
             )
         )
+    late = figures.ack_outliers
+    parts.append(
+        f'<h3 class="outliers">异常迟到的确认 outliers: acks more than 24 h late ({len(late):,}), '
+        "listed apart and left out of the percentiles</h3>"
+    )
+    parts.append(
+        _table(
+            ["notice", "person", "unit", "channel", "notice at", "acked at", "after", "cause"],
+            (
+                [o.notice_id[:8], o.person_id, o.unit, o.channel, _t(o.notice_at), _t(o.acked_at),
+                 _dur(o.wait_seconds), o.cause]
+                for o in late[:_NEVER_LISTED]
+            ),
+            "outliers",
+        )
+    )  # fmt: skip
     never = figures.never_acknowledged
     parts.append(f"<h3>从未确认 never acknowledged ({len(never):,} persons)</h3>")
     parts.append(

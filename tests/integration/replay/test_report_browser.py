@@ -79,6 +79,9 @@ def test_the_report_opens_with_its_plots_and_no_console_errors(
                 assert box["width"] > 300
                 assert box["height"] > 100
             assert page.locator("svg.rain-station polyline").count() == 21
+            # Acks more than a day late are listed apart with their cause, not folded into p99.
+            assert page.locator("h3.outliers").count() >= 1
+            assert "outliers" in page.locator("h3.outliers").first.inner_text()
             assert page.locator("svg.levels rect.step").count() > 30
             header = page.locator("table.sortable th", has_text="count").last
             header.click()
