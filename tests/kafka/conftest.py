@@ -15,8 +15,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -42,6 +43,8 @@ class KafkaCluster:
     """The running cluster: its bootstrap list and a hand on each node's process."""
 
     bootstrap: str
+    #: The session's hold on ``tests.lock`` (shared; exclusive while :meth:`stop` has it down).
+    lock: IO[str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ports(self) -> dict[int, int]:
@@ -71,8 +74,28 @@ class KafkaCluster:
         assert self.pid(node) is None, f"kafka node {node} outlived SIGKILL"
 
     def start(self) -> str:
-        """``scripts/kafka start``: starts the nodes that are down, waits for all; its output."""
-        return _kafka("start")
+        """``scripts/kafka start``: starts the nodes that are down, waits for all; its output.
+        After :meth:`stop`, other sessions may use the cluster again."""
+        shown = _kafka("start")
+        if self.lock is not None:
+            fcntl.flock(self.lock, fcntl.LOCK_SH)  # from exclusive back to shared, if stop() took it
+        return shown
+
+    def stop(self) -> None:
+        """``scripts/kafka stop``: every node down, data kept on disk; :meth:`start` brings them back.
+
+        Only while no other test session uses the cluster: this one's shared hold on the lock
+        becomes exclusive, or the test is skipped. Whether the session started the cluster (and
+        so stops it at the end) is left as it was.
+        """
+        if self.lock is not None:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                # A refused conversion may have dropped the shared hold: take it again.
+                fcntl.flock(self.lock, fcntl.LOCK_SH)
+                pytest.skip("another test session uses the Kafka cluster: it cannot be stopped now")
+        _kafka("stop", timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +111,7 @@ def kafka() -> Iterator[KafkaCluster]:
         bootstrap = shown.strip().splitlines()[-1].removeprefix("SANFANG_KAFKA_BOOTSTRAP=")
         assert bootstrap.startswith("127.0.0.1:"), shown
         try:
-            yield KafkaCluster(bootstrap)
+            yield KafkaCluster(bootstrap, lock)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             try:

@@ -38,7 +38,14 @@ from tests.conftest import MQTT_HOST, MQTT_PORT, unique
 from tests.integration.helpers import OFFICER_PASSWORD
 from tests.kafka.conftest import KafkaCluster
 
-__all__ = ["SANFANG", "Topology", "group_assignment", "notices_per_change", "officer_bearer"]
+__all__ = [
+    "SANFANG",
+    "Topology",
+    "acked_per_change",
+    "group_assignment",
+    "notices_per_change",
+    "officer_bearer",
+]
 
 SANFANG = str(Path(sys.executable).with_name("sanfang"))
 _READY_SECONDS = 120.0
@@ -186,6 +193,14 @@ async def notices_per_change(database_url: str) -> dict[str, Counter[str]]:
         for change, person, count in await conn.execute(query):
             found.setdefault(change, Counter())[person] = int(count)
     return found
+
+
+async def acked_per_change(database_url: str) -> dict[str, int]:
+    """Response change (its event id) → how many of its notices are acknowledged."""
+    n = notices.c
+    query = select(n.response_event_id, func.count(n.acked_at)).group_by(n.response_event_id)
+    async with Store(database_url) as store, store.read() as conn:
+        return {change: int(acked) for change, acked in await conn.execute(query)}
 
 
 async def group_assignment(kafka: KafkaCluster, group: str) -> list[set[tuple[str, int]]]:
