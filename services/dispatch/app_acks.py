@@ -139,8 +139,9 @@ class AppAckListener:
         task.add_done_callback(self._taking.discard)
 
     async def _left_over(self, client: aiomqtt.Client) -> None:
-        """Record the acks still queued in ``client`` when its connection ended: the broker
-        handed them over (QoS 1 is acknowledged on arrival), so no one else will get them."""
+        """Record the acks still queued in ``client`` when its connection ended, now rather than
+        when they come again: unacknowledged, the broker delivers them again to the session's
+        next connection (this process's or another's), where they are repeats."""
         # aiomqtt offers no way to read them once disconnected.
         queue = client._queue
         while not queue.empty():
