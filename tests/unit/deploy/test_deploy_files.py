@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 
-SERVICES = ("ingest", "rules", "dispatch", "console", "recorder")
-HTTP_SERVICES = ("console", "ingest")
+SERVICES = ("ingest", "rules", "dispatch", "console", "recorder", "replay")
+HTTP_SERVICES = ("console", "ingest", "replay")
 BROKERS = ("kafka-1", "kafka-2", "kafka-3")
 RULES_SOURCE = "../rules/default.yaml"
 
@@ -218,7 +218,7 @@ def test_kafka_is_kraft_without_zookeeper(services: dict[str, dict[str, Any]]) -
         assert not any("zookeeper" in str(item).lower() for item in _walk(service)), name
     for broker in BROKERS:
         env = _env(services[broker])
-        assert services[broker]["image"] == "apache/kafka:3.9.0"
+        assert services[broker]["image"] == "apache/kafka:4.2.0"
         assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
         assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
         assert env["CLUSTER_ID"], "KRaft storage is formatted with a cluster id"
@@ -381,6 +381,8 @@ def test_only_the_console_is_published_beyond_the_host(services: dict[str, dict[
         "console": ["8080:8080"],
         # The feeds' push API, for a reverse proxy on the same host.
         "ingest": ["127.0.0.1:8081:8080"],
+        # The review, for the same reverse proxy.
+        "replay": ["127.0.0.1:8082:8080"],
     }
 
 
