@@ -320,3 +320,43 @@ async def test_an_mqtt_ack_read_just_before_a_kill_is_counted_after_the_restart(
                 return acked is not None
 
         await wait_until(counted, within=60, what="the MQTT ack counted after the restart")
+
+
+@pytest.mark.parametrize("fault", ["broker", "group"])
+async def test_mqtt_acks_sent_through_a_kill_are_all_counted(tmp_path: Path, fault: str) -> None:
+    """Phones keep acking over MQTT while the embedded broker (or the whole process group) is
+    killed and everything starts again: every ack the MQTT broker took (PUBACK) is counted."""
+    async with up_and_watched(tmp_path) as (up, watcher):
+        assert up.process is not None
+        async with httpx.AsyncClient(base_url=up.url, timeout=10) as http:
+            posted = await http.post("/api/v1/warnings", json=_warning(unique("mqtt-burst-w-")))
+            assert posted.status_code == 202, posted.text
+        await wait_until(lambda: len(watcher.notices) >= PERSONS, within=180, what="every notice")
+        sent: list[str] = []
+        async with aiomqtt.Client(MQTT_HOST, MQTT_PORT) as phone:
+            for i, (notice_id, payload) in enumerate(list(watcher.notices.items())[:600]):
+                await phone.publish(
+                    f"{up.root}/acks/{payload['person_id']}",
+                    json.dumps({"notice_id": notice_id, "token": watcher.token(notice_id)}),
+                    qos=1,
+                )
+                sent.append(notice_id)
+                if i == 150:
+                    if fault == "broker":
+                        (broker,) = _children(up.process.pid)
+                        os.kill(broker, signal.SIGKILL)
+                    else:
+                        up.kill()
+                        up.start()
+                await asyncio.sleep(0.02)
+        await up.ready()
+
+        async def all_counted() -> bool:
+            async with Store(up.database) as store, store.read() as conn:
+                n = tables.notices.c
+                acked = await conn.scalar(
+                    select(func.count()).where(n.notice_id.in_(sent), n.acked_at.is_not(None))
+                )
+                return acked == len(sent)
+
+        await wait_until(all_counted, within=120, what=f"all {len(sent)} MQTT acks counted")
