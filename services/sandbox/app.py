@@ -153,8 +153,8 @@ def create_sandbox_app(state: GatewayState, *, token: str) -> FastAPI:
         state.behaviour[channel] = body
         return body
 
-    @app.post("/sandbox/reply")
-    async def reply(body: ReplyIn) -> dict[str, Any]:
+    @app.post("/sandbox/reply", response_model=None)
+    async def reply(body: ReplyIn) -> dict[str, Any] | JSONResponse:
         """A person replies to an SMS; it is posted to Sanfang's SMS webhook."""
         url = body.callback or state.last_callback(body.sender)
         if url is None:
@@ -165,8 +165,8 @@ def create_sandbox_app(state: GatewayState, *, token: str) -> FastAPI:
             return _unreachable(url, exc)
         return {"status": answer.status_code, "answer": answer.json()}
 
-    @app.post("/sandbox/keypress")
-    async def keypress(body: KeypressIn) -> dict[str, Any]:
+    @app.post("/sandbox/keypress", response_model=None)
+    async def keypress(body: KeypressIn) -> dict[str, Any] | JSONResponse:
         """The callee of a call presses keys; it is posted to Sanfang's voice webhook."""
         calls = [s for s in state.sent if s.channel == "voice" and s.ref == body.ref]
         if not calls:
