@@ -32,6 +32,7 @@ import asyncio
 import json
 import logging
 import uuid
+from typing import Any
 
 import aiomqtt
 
@@ -83,6 +84,8 @@ class AppAckListener:
         self._in_flight = asyncio.Semaphore(in_flight)
         self._taking: set[asyncio.Task[None]] = set()
         self.recorded = 0  # acks this listener recorded since it started
+        self.sessions_lost = 0  # reconnections that found the persistent session gone
+        self._had_session = False
         self._root = root
         self._book = book
         self._links = links
@@ -103,12 +106,22 @@ class AppAckListener:
             )
             # PUBACK only after the ack is recorded; aiomqtt does not expose paho's switch.
             client._client.manual_ack_set(True)
+            session = _SessionPresent(client)
             try:
                 async with client:
+                    if self.claim is not None and self._had_session and session.present is False:
+                        self.sessions_lost += 1
+                        log.warning(
+                            "the MQTT broker kept no session for dispatch's app acks of %r (it "
+                            "restarted without persistence, or expired the session): acks the "
+                            "broker took while dispatch was not connected are lost; give the "
+                            "broker persistence with a directory it can write",
+                            self._root,
+                        )
                     await client.subscribe(subscription(self._root, shared=self._shared), qos=1)
                     if self.claim is not None:
                         await self.claim.connected(client)
-                    self.subscribed = True
+                    self.subscribed = self._had_session = True
                     backoff.reset()
                     async for message in client.messages:
                         if self.claim is not None and message.topic.matches(self.claim.topic):
@@ -206,6 +219,23 @@ class AppAckListener:
             return False
         self.recorded += 1
         return True
+
+
+class _SessionPresent:
+    """Whether the broker had the client's session at its last CONNACK (paho's flag, which
+    aiomqtt does not pass on): a persistent session the broker forgot (a restart without
+    persistence) dropped every ack sent to it while nobody was connected."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self.present: bool | None = None
+        self._then = client._client.on_connect
+        client._client.on_connect = self._on_connect
+
+    def _on_connect(self, *args: Any) -> None:
+        flags = args[2]
+        self.present = bool(getattr(flags, "session_present", False))
+        if self._then is not None:
+            self._then(*args)
 
 
 def _puback(client: aiomqtt.Client, message: aiomqtt.Message) -> None:

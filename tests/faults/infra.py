@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -43,7 +44,13 @@ async def _until(port: int, *, up: bool, within: float, what: str) -> None:
 
 
 class PrivateMosquitto:
-    """Mosquitto with persistence (sessions and queued QoS 1 messages survive a restart)."""
+    """Mosquitto with persistence (sessions and queued QoS 1 messages survive a restart).
+
+    Started as root, Mosquitto would drop to its ``mosquitto`` user, which cannot write the
+    persistence file in a directory of root's (nor reach one under pytest's private temp
+    dirs): it would lose every session, subscription and queued ack at each restart. So it
+    runs as the user who started it (``user``; no effect unless root), and a stop that did not
+    save is an error, never a silent loss."""
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -57,16 +64,26 @@ class PrivateMosquitto:
             # Thousands of notices queue for a subscriber that is away: keep them all.
             "max_queued_messages 0\n"
             "max_inflight_messages 0\n"
+            f"user {pwd.getpwuid(os.geteuid()).pw_name}\n"
         )
-        self._group = Group("mosquitto", ["mosquitto", "-c", str(conf)], dict(os.environ), workdir / "log")
+        self.log = workdir / "log"
+        self._group = Group("mosquitto", ["mosquitto", "-c", str(conf)], dict(os.environ), self.log)
 
     async def start(self) -> None:
         self._group.start()
         await _until(self.port, up=True, within=10, what="mosquitto")
 
     async def stop(self) -> None:
+        """A clean stop; raises when Mosquitto could not save its sessions and queued messages."""
+        seen = self.log.stat().st_size if self.log.exists() else 0
         await asyncio.to_thread(self._group.terminate)
         await _until(self.port, up=False, within=10, what="mosquitto")
+        with self.log.open("rb") as log:
+            log.seek(seen)
+            said = log.read().decode(errors="replace")
+        if "Error saving" in said:
+            problem = " ".join(line.split(": ", 1)[-1] for line in said.splitlines() if "Error" in line)
+            raise RuntimeError(f"mosquitto did not save its sessions at the stop: {problem}")
 
     async def restart(self) -> None:
         """A clean stop (the persistence file is written) and a start on the same port."""
