@@ -17,12 +17,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from schemas.api import ResponsePublic
 from schemas.areas import Scope, Street
 from schemas.responses import Explanation, Level
+from schemas.street_map import SCHEMATIC
 from services.console.responses import list_responses
 from services.core import tables
 from services.core.store import Store
@@ -33,7 +34,6 @@ __all__ = ["DistrictOverview", "ProposalGroup", "QueuedProposal", "StreetView", 
 
 #: Proposals of one rule and level raised this close together are one group.
 GROUP_WINDOW = timedelta(minutes=60)
-_ENGLISH = {s: s.value.capitalize().replace("Xinan", "Xin'an") for s in Street}
 
 
 class Progress(BaseModel):
@@ -50,6 +50,7 @@ class StreetView(BaseModel):
     code: str
     zh: str
     en: str
+    points: str = Field(description="its tile on the schematic map (SVG points, schemas.street_map)")
     level: Level | None
     own_level: Level | None
     district_level: Level | None
@@ -143,7 +144,8 @@ async def district_overview(store: Store) -> DistrictOverview:
             StreetView(
                 code=street.value,
                 zh=street.chinese,
-                en=_ENGLISH[street],
+                en=SCHEMATIC[street].english,
+                points=SCHEMATIC[street].points,
                 level=max([lv for lv in (own, district_level) if lv is not None], default=None),
                 own_level=own,
                 district_level=district_level,

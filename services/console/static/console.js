@@ -88,20 +88,9 @@ async function logout() {
   me = null; csrf = ""; document.body.dataset.session = "none"; show("login");
 }
 
-// The schematic map: each street a tile placed roughly as on a map of Bao'an (north up,
-// the Pearl River estuary to the west). Not the real boundaries, and it says so.
-const MAP = [
-  ["songgang", "Songgang", "40,20 150,12 160,80 50,92"],
-  ["yanluo", "Yanluo", "150,12 250,20 246,84 160,80"],
-  ["shiyan", "Shiyan", "250,20 360,40 366,210 262,224 246,84"],
-  ["shajing", "Shajing", "24,92 50,92 160,80 150,150 20,156"],
-  ["xinqiao", "Xinqiao", "160,80 246,84 262,150 150,150"],
-  ["fuhai", "Fuhai", "20,156 110,152 108,222 14,226"],
-  ["fuyong", "Fuyong", "110,152 150,150 262,150 262,224 108,222"],
-  ["hangcheng", "Hangcheng", "14,226 108,222 140,226 148,300 30,300"],
-  ["xixiang", "Xixiang", "108,222 262,224 300,300 148,300 140,226"],
-  ["xinan", "Xin'an", "148,300 300,300 290,372 170,376"],
-];
+// The schematic map: each street's tile comes with the overview (schemas/street_map.py, the
+// one copy of the geometry, which the review's season map draws too). Not the real
+// boundaries, and it says so.
 const LEVEL_CLASS = { watch: "lv-watch", IV: "lv-4", III: "lv-3", II: "lv-2", I: "lv-1" };
 const SVG = "http://www.w3.org/2000/svg";
 let overviewSeen = "";
@@ -123,14 +112,13 @@ function centre(points) {
 
 // Draw the map of `view` (the overview) into `box`; `highlight` outlines the streets of one response.
 function drawMap(box, view, highlight, onPick) {
-  const streets = Object.fromEntries(view.streets.map((s) => [s.code, s]));
   const d = view.district;
   const root = svg("svg", { viewBox: "0 0 380 420", role: "group", "aria-label": "宝安区十个街道示意图 Schematic map of the ten streets of Bao'an" });
   root.append(svg("title", {}, "示意图，非实际边界 Schematic, not the real boundaries"));
   root.append(svg("text", { x: 10, y: 330, class: "sea", transform: "rotate(-90 10 330)" }, "珠江口 Pearl River estuary"));
   if (d) root.append(svg("rect", { x: 6, y: 4, width: 368, height: 380, rx: 14, class: `district-ring ${LEVEL_CLASS[d.level] || ""}` }));
-  for (const [code, en, points] of MAP) {
-    const s = streets[code] || { level: null, zh: STREETS[code], en };
+  for (const s of view.streets) {
+    const { code, en, points } = s;
     const [cx, cy] = centre(points);
     const g = svg("g", { class: `street ${LEVEL_CLASS[s.level] || "lv-none"}${highlight && highlight.has(code) ? " lit" : ""}${chosenStreet === code ? " chosen" : ""}`,
       tabindex: "0", role: "button", "data-street": code,
@@ -327,7 +315,7 @@ async function loadTimeline(responseId) {
 async function boardMap(r) {
   try {
     const view = await api("GET", "/api/v1/overview");
-    const lit = new Set(r.scope.kind === "district" ? MAP.map((m) => m[0]) : r.scope.streets);
+    const lit = new Set(r.scope.kind === "district" ? view.streets.map((s) => s.code) : r.scope.streets);
     drawMap($("board-map"), view, lit, (code) => { chosenStreet = code; location.hash = "#/"; });
   } catch (e) { $("board-error").textContent = e.message; }
 }
