@@ -42,6 +42,7 @@ class Deployment:
     def __init__(self) -> None:
         self.groups: dict[str, Group] = {}
         self.restarted_by_itself = 0
+        self.frozen: set[str] = set()  # groups SIGSTOPped now
 
     async def start(self, name: str | None = None) -> None:
         """Start one process (or all) and wait until it is up."""
@@ -65,13 +66,16 @@ class Deployment:
     async def kill_and_restart(self, name: str) -> None:
         """SIGKILL the process group and start it again on the same data."""
         await asyncio.to_thread(self.groups[name].kill)
+        self.frozen.discard(name)
         await self.start(name)
 
     def freeze(self, name: str) -> None:
         self.groups[name].signal(signal.SIGSTOP)
+        self.frozen.add(name)
 
     def thaw(self, name: str) -> None:
         self.groups[name].signal(signal.SIGCONT)
+        self.frozen.discard(name)
 
     async def restart_exited(self) -> list[str]:
         """Start again what exited by itself (a supervisor's job); returns their names."""

@@ -117,14 +117,17 @@ class Injector:
             wait = fault.at - elapsed()
             if wait > 0:
                 await asyncio.sleep(wait)
-            async with self.busy:
-                try:
-                    await self.inject(fault, elapsed)
-                    self.injected[fault.kind] += 1
-                    self.log_lines.append(f"{elapsed():7.2f}s {fault.kind.value} {fault.target}".rstrip())
-                except (RuntimeError, OSError, KafkaError) as exc:
-                    self.failed[fault.kind] += 1
-                    self.log_lines.append(f"{elapsed():7.2f}s FAILED {fault.kind.value}: {exc}")
+            try:
+                if fault.kind is Kind.MALFORMED:
+                    await self._malformed(elapsed)  # takes the lock for each try, not between
+                else:
+                    async with self.busy:
+                        await self.inject(fault, elapsed)
+                self.injected[fault.kind] += 1
+                self.log_lines.append(f"{elapsed():7.2f}s {fault.kind.value} {fault.target}".rstrip())
+            except (RuntimeError, OSError, KafkaError) as exc:
+                self.failed[fault.kind] += 1
+                self.log_lines.append(f"{elapsed():7.2f}s FAILED {fault.kind.value}: {exc}")
         await self.settle()
 
     async def settle(self) -> None:
@@ -169,7 +172,7 @@ class Injector:
             await self._gateway(fault.kind)
             self._later(fault.hold, self._gateway_normal)
         elif kind is Kind.MALFORMED:
-            await self._malformed(elapsed())
+            await self._malformed_once(elapsed())
 
     def _pg(self) -> PrivatePostgres:
         if self.postgres is None:
@@ -196,20 +199,26 @@ class Injector:
         for channel in ("sms", "voice"):
             (await self.gateway.http.put(f"/sandbox/behaviour/{channel}", json={})).raise_for_status()
 
-    async def _malformed(self, now: float) -> None:
+    async def _malformed(self, elapsed: Callable[[], float]) -> None:
         """Raw bytes that are no event, one onto every topic, with a marker to find them by;
-        tried again for a while when the broker is away (a restart in progress)."""
+        tried again for a while when the broker is away (a restart in progress: no embedded
+        broker to find, or one that does not answer yet) or frozen with its group. Each try
+        holds ``busy``, the waits between them do not: a held SIGSTOP is undone on time."""
         for _ in range(30):
             try:
-                await self._malformed_once(now)
-            except (OSError, KafkaError) as exc:
-                self.log_lines.append(f"malformed messages wait for the broker: {exc}")
+                async with self.busy:
+                    await self._malformed_once(elapsed())
+            except (OSError, KafkaError, RuntimeError) as exc:
+                self.log_lines.append(f"{elapsed():7.2f}s malformed messages wait for the broker: {exc}")
                 await asyncio.sleep(2.0)
             else:
                 return
-        await self._malformed_once(now)
+        async with self.busy:
+            await self._malformed_once(elapsed())
 
     async def _malformed_once(self, now: float) -> None:
+        if self.deployment.frozen:  # its broker would not answer until the SIGCONT
+            raise RuntimeError(f"{', '.join(sorted(self.deployment.frozen))} stopped (SIGSTOP)")
         producer = AIOKafkaProducer(bootstrap_servers=self.deployment.bootstrap(), request_timeout_ms=10_000)
         try:
             await producer.start()

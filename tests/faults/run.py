@@ -15,6 +15,7 @@ import os
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,7 +186,7 @@ async def play(setup: Setup) -> Played:
         refused: list[str] = []
         posting = asyncio.create_task(_post_cues(day, run_start, elapsed, deployment, refused))
         tasks.append(posting)
-        supervisor = asyncio.create_task(_supervise(deployment, injector))
+        supervisor = asyncio.create_task(_supervise(deployment, injector, elapsed))
         try:
             await _drive(setup, agenda, officer, elapsed, tasks)
             await asyncio.gather(*tasks)
@@ -248,7 +249,7 @@ async def _post_cues(
                 await asyncio.sleep(0.5)
 
 
-async def _supervise(deployment: Deployment, injector: Injector | None) -> None:
+async def _supervise(deployment: Deployment, injector: Injector | None, elapsed: Callable[[], float]) -> None:
     """Restart what exits by itself, as systemd would."""
     while True:
         await asyncio.sleep(0.5)
@@ -256,7 +257,7 @@ async def _supervise(deployment: Deployment, injector: Injector | None) -> None:
         async with lock:
             gone = await deployment.restart_exited()
         if gone and injector is not None:
-            injector.broker_losses.append(time.monotonic())
+            injector.broker_losses.append(elapsed())  # run seconds, as the injector's own
             log.warning("restarted after exiting by itself: %s", ", ".join(gone))
 
 
