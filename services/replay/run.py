@@ -18,11 +18,11 @@ from typing import Literal
 from schemas.rules import RulesFile
 from services.core.settings import Settings
 from services.core.store import Store
-from services.replay.domain.ledger import Ledger
+from services.replay.domain.ledger import Ledger, NoticeTimes
 from services.replay.domain.review import Review, build_review
 from services.replay.errors import ReplayError, WindowError
 from services.replay.report.html import render_html
-from services.replay.sources import Progress, read_kafka, read_people, read_store
+from services.replay.sources import Progress, read_kafka, read_notice_times, read_people, read_store
 
 __all__ = ["Source", "replay", "write_report"]
 
@@ -41,13 +41,18 @@ async def replay(
     progress: Progress | None = None,
     officer_delay: timedelta | None = None,
 ) -> Review:
-    """The review of ``[start, end)`` read from ``source``; persons come from the store."""
+    """The review of ``[start, end)`` read from ``source``; persons come from the store, and so
+    do the notices' own times (written, sent, delivered) when the source is the store: the
+    topics carry no such row, so a replay from Kafka times notices by the events alone."""
     if start is not None and end is not None and end <= start:
         raise WindowError(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     ledger = Ledger()
+    recorded: dict[str, NoticeTimes] | None = None
     if source == "store":
         async for chunk in read_store(store, start=start, end=end, progress=progress):
             ledger.add_all(chunk)
+        # Empty when the events were written straight to the store (the generated season).
+        recorded = await read_notice_times(store, start=start, end=end) or None
     else:
         where = bootstrap or settings.kafka_bootstrap
         if not where:
@@ -56,7 +61,14 @@ async def replay(
             ledger.add_all(chunk)
     people = await read_people(store)
     return build_review(
-        ledger, people, source=source, start=start, end=end, rules=rules, officer_delay=officer_delay
+        ledger,
+        people,
+        source=source,
+        start=start,
+        end=end,
+        rules=rules,
+        officer_delay=officer_delay,
+        recorded=recorded,
     )
 
 

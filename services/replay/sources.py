@@ -28,10 +28,11 @@ from schemas.topics import AnyEvent, Topic, parse_event
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
+from services.replay.domain.ledger import NoticeTimes
 from services.replay.domain.people import People
 from services.replay.errors import SourceError
 
-__all__ = ["CHUNK", "Progress", "count_store", "read_kafka", "read_people", "read_store"]
+__all__ = ["CHUNK", "Progress", "count_store", "read_kafka", "read_notice_times", "read_people", "read_store"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,26 @@ async def read_store(
         raise SourceError(f"cannot read the recorded events: {exc}") from exc
     except ValidationError as exc:
         raise SourceError(f"a recorded event no longer matches its contract: {exc}") from exc
+
+
+async def read_notice_times(
+    store: Store, *, start: datetime | None, end: datetime | None
+) -> dict[str, NoticeTimes]:
+    """When dispatch wrote, sent and delivered each notice of the window, by notice id: the
+    ``notices`` rows, with the times dispatch put there as it worked."""
+    n = tables.notices.c
+    where = []
+    if start is not None:
+        where.append(n.created_at >= start)
+    if end is not None:
+        where.append(n.created_at < end)
+    query = select(n.notice_id, n.created_at, n.sent_at, n.delivered_at).where(*where)
+    try:
+        async with store.read() as conn:
+            rows = (await conn.execute(query)).all()
+    except SQLAlchemyError as exc:
+        raise SourceError(f"cannot read the notices' times: {exc}") from exc
+    return {row.notice_id: NoticeTimes(row.created_at, row.sent_at, row.delivered_at) for row in rows}
 
 
 async def read_people(store: Store) -> People:

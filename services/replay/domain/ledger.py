@@ -38,7 +38,7 @@ from schemas.responses import (
 from schemas.topics import AnyEvent
 from schemas.warnings import WarningSignal
 
-__all__ = ["AckRecord", "DeliveryRecord", "EscalationRecord", "Ledger", "NoticeRecord"]
+__all__ = ["AckRecord", "DeliveryRecord", "EscalationRecord", "Ledger", "NoticeRecord", "NoticeTimes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,17 @@ class NoticeRecord:
     drill: bool
     at: datetime
     ack_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeTimes:
+    """When dispatch wrote a notice, handed its app push to the broker, and had it delivered,
+    as its ``notices`` row in the store says (dispatch's own clock). Not on the bus: a replay
+    from Kafka has none."""
+
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

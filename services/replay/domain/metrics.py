@@ -3,8 +3,10 @@
 - signal → activation: from the signal's issue time to the activation that names it among
   its inputs; an activation from rainfall that came before any rainstorm signal covering its
   street is *pre-emptive*, and its lead over that signal is given;
-- activation → first and last notice: a notice carries its response change's own time, so
-  the time it was *given* is its first delivery attempt;
+- change → first and last notice: a notice carries its response change's own time, so
+  the time it was *given* is its first delivery attempt; with the store's ``notices`` rows
+  (``recorded``) also when dispatch wrote each notice and when its app push was delivered
+  (notice → delivered); every one of these times is the services' own clock;
 - acknowledgements: the first ack of a notice counts; time to ack is from the notice;
   rates and curves count the notices that asked for an ack (an "ended" notice does not);
 - percentiles are nearest-rank (see :mod:`services.replay.domain.stats`).
@@ -17,25 +19,28 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from schemas.areas import Street
 from schemas.commands import ManualLevelSet, ProposalConfirmed, ProposalRejected
-from schemas.notices import DeliveryStatus
+from schemas.notices import Channel, DeliveryStatus
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged, ResponseProposed
 from schemas.warnings import Hazard, WarningAction, WarningSignal
-from services.replay.domain.ledger import AckRecord, Ledger, NoticeRecord
+from services.core.clock import BEIJING
+from services.replay.domain.ledger import AckRecord, EscalationRecord, Ledger, NoticeRecord, NoticeTimes
 from services.replay.domain.people import People, PersonInfo
 from services.replay.domain.results import (
     AckCurve,
     AckOutlier,
     ActivationDelay,
     Counts,
+    DayCount,
     Figures,
     GroupSpread,
     NoticeLag,
+    NoticeLatency,
     StepCount,
     Unacked,
 )
@@ -77,12 +82,20 @@ def first_acks(acks: Iterable[AckRecord]) -> dict[str, AckRecord]:
     return first
 
 
-def review_figures(ledger: Ledger, people: People) -> DrillSplit:
-    """The metrics of everything in ``ledger``, real events and drills apart."""
-    return DrillSplit(real=_figures(ledger, people, drill=False), drill=_figures(ledger, people, drill=True))
+def review_figures(
+    ledger: Ledger, people: People, recorded: Mapping[str, NoticeTimes] | None = None
+) -> DrillSplit:
+    """The metrics of everything in ``ledger``, real events and drills apart; ``recorded``:
+    the store's times of each notice by id (None when replaying from Kafka)."""
+    return DrillSplit(
+        real=_figures(ledger, people, recorded, drill=False),
+        drill=_figures(ledger, people, recorded, drill=True),
+    )
 
 
-def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
+def _figures(
+    ledger: Ledger, people: People, recorded: Mapping[str, NoticeTimes] | None, *, drill: bool
+) -> Figures:
     notices = {nid: n for nid, n in ledger.notices.items() if n.drill == drill}
     acks = first_acks(a for a in ledger.acks if a.notice_id in notices)
     asking = [n for n in notices.values() if n.ack_by is not None]
@@ -107,10 +120,16 @@ def _figures(ledger: Ledger, people: People, *, drill: bool) -> Figures:
     )
     delays = _activation_delays(ledger, drill)
     counts = counts.model_copy(update={"pre_emptive": len({d.response_id for d in delays if d.pre_emptive})})
+    lags, latency = _notice_lags(ledger, notices, recorded)
+    by_street, district = _activations_by_street(ledger, drill)
     return Figures(
         counts=counts,
         signal_to_activation=delays,
-        notice_lags=_notice_lags(ledger, notices),
+        notice_lags=lags,
+        notice_latency=latency,
+        per_day=_per_day(notices, acks, escalations),
+        activations_by_street=by_street,
+        district_activations=district,
         ack_rate=(len(acked) + len(late)) / len(asking) if asking else None,
         ack_curves=_curves(ledger, asking, waits),
         time_to_ack=spread(waits.values()),
@@ -257,21 +276,45 @@ def _next_covering(
     return None
 
 
-def _notice_lags(ledger: Ledger, notices: dict[str, NoticeRecord]) -> tuple[NoticeLag, ...]:
+def _notice_lags(
+    ledger: Ledger, notices: dict[str, NoticeRecord], recorded: Mapping[str, NoticeTimes] | None
+) -> tuple[tuple[NoticeLag, ...], NoticeLatency]:
+    """Per response change, and over all of them, how fast its notices went out."""
     given: dict[str, datetime] = {}
+    delivered: dict[str, datetime] = {}
     for delivery in ledger.deliveries:
-        if delivery.notice_id in notices:
-            held = given.get(delivery.notice_id)
-            if held is None or delivery.at < held:
-                given[delivery.notice_id] = delivery.at
-    by_change: dict[str, list[datetime]] = defaultdict(list)
+        if delivery.notice_id not in notices:
+            continue
+        held = given.get(delivery.notice_id)
+        if held is None or delivery.at < held:
+            given[delivery.notice_id] = delivery.at
+        if delivery.channel is Channel.APP and delivery.status is DeliveryStatus.DELIVERED:
+            done = delivered.get(delivery.notice_id)
+            if done is None or delivery.at < done:
+                delivered[delivery.notice_id] = delivery.at
+    by_change: dict[str, list[NoticeRecord]] = defaultdict(list)
     for notice in notices.values():
-        by_change[notice.response_event_id].append(given.get(notice.notice_id, notice.at))
-    lags = []
+        by_change[notice.response_event_id].append(notice)
+    lags: list[NoticeLag] = []
+    written_waits: list[float] = []
+    delivered_waits: list[float] = []
     for event in sorted(ledger.responses, key=lambda r: (r.occurred_at, r.event_id)):
         if isinstance(event, ResponseProposed) or event.event_id not in by_change:
             continue
-        times = by_change[event.event_id]
+        group = by_change[event.event_id]
+        times = [given.get(n.notice_id, n.at) for n in group]
+        written = [recorded[n.notice_id].created_at for n in group if recorded and n.notice_id in recorded]
+        arrived = []
+        for notice in group:
+            times_of = recorded.get(notice.notice_id) if recorded else None
+            if times_of is not None:
+                if times_of.delivered_at is not None:
+                    arrived.append(times_of.delivered_at)
+                    delivered_waits.append((times_of.delivered_at - times_of.created_at).total_seconds())
+            elif notice.notice_id in delivered:
+                arrived.append(delivered[notice.notice_id])
+                delivered_waits.append((delivered[notice.notice_id] - event.occurred_at).total_seconds())
+        written_waits.extend((at - event.occurred_at).total_seconds() for at in written)
         lags.append(
             NoticeLag(
                 response_event_id=event.event_id,
@@ -283,9 +326,48 @@ def _notice_lags(ledger: Ledger, notices: dict[str, NoticeRecord]) -> tuple[Noti
                 notices=len(times),
                 first_seconds=(min(times) - event.occurred_at).total_seconds(),
                 last_seconds=(max(times) - event.occurred_at).total_seconds(),
+                written_seconds=(max(written) - event.occurred_at).total_seconds() if written else None,
+                delivered_seconds=(max(arrived) - event.occurred_at).total_seconds() if arrived else None,
             )
         )
-    return tuple(lags)
+    latency = NoticeLatency(
+        times_from="store" if recorded is not None else "events",
+        change_to_first=spread(lag.first_seconds for lag in lags if lag.first_seconds is not None),
+        change_to_last=spread(lag.last_seconds for lag in lags if lag.last_seconds is not None),
+        change_to_written=spread(written_waits),
+        notice_to_delivered=spread(delivered_waits),
+    )
+    return tuple(lags), latency
+
+
+def _per_day(
+    notices: dict[str, NoticeRecord], acks: dict[str, AckRecord], escalations: Iterable[EscalationRecord]
+) -> tuple[DayCount, ...]:
+    """Notices, first acks and escalation steps per Beijing day (days with none left out)."""
+    days: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for notice in notices.values():
+        days[f"{notice.at.astimezone(BEIJING):%Y-%m-%d}"][0] += 1
+    for ack in acks.values():
+        days[f"{ack.at.astimezone(BEIJING):%Y-%m-%d}"][1] += 1
+    for step in escalations:
+        days[f"{step.at.astimezone(BEIJING):%Y-%m-%d}"][2] += 1
+    return tuple(
+        DayCount(day=day, notices=n, acks=a, escalations=e) for day, (n, a, e) in sorted(days.items())
+    )
+
+
+def _activations_by_street(ledger: Ledger, drill: bool) -> tuple[dict[str, int], int]:
+    """Responses started per street (street-level scopes), and district-wide ones."""
+    per_street = {street.value: 0 for street in Street}
+    district = 0
+    for event in ledger.responses:
+        if not isinstance(event, ResponseActivated) or event.drill != drill:
+            continue
+        if event.scope.kind == "district":
+            district += 1
+        for street in event.scope.streets:
+            per_street[street.value] += 1
+    return per_street, district
 
 
 def _curve(key: str, label: str, notices: list[NoticeRecord], waits: dict[str, float]) -> AckCurve:

@@ -12,14 +12,17 @@ from services.replay.domain.stats import Spread
 
 __all__ = [
     "AckCurve",
+    "AckOutlier",
     "ActivationDelay",
     "Counts",
+    "DayCount",
     "Entry",
     "Figures",
     "GroupSpread",
     "LevelStep",
     "LevelTrack",
     "NoticeLag",
+    "NoticeLatency",
     "RainSeries",
     "StepCount",
     "Unacked",
@@ -70,6 +73,38 @@ class NoticeLag(Model):
     notices: int
     first_seconds: float | None
     last_seconds: float | None
+    written_seconds: float | None = Field(
+        default=None, description="to the last notice dispatch wrote (the store's notices table only)"
+    )
+    delivered_seconds: float | None = Field(default=None, description="to the last app push delivered")
+
+
+class NoticeLatency(Model):
+    """How fast notices went out, over every response change of the window.
+
+    ``times_from`` says whose times these are: ``store`` (each notice's ``created_at`` /
+    ``sent_at`` / ``delivered_at``, written by dispatch as it worked) or ``events`` (the
+    response change's and the deliveries' own ``occurred_at``; a replay from Kafka has no
+    notices table). Either way they are the services' clock: on an accelerated demo clock,
+    the demo's pace (docs/review.md).
+    """
+
+    times_from: str
+    change_to_first: Spread
+    change_to_last: Spread
+    change_to_written: Spread = Field(description="per notice; store only")
+    notice_to_delivered: Spread = Field(
+        description="per notice: written → app push delivered (store), or change → delivered (events)"
+    )
+
+
+class DayCount(Model):
+    """Notices made, first acks received and escalation steps taken on one Beijing day."""
+
+    day: str
+    notices: int
+    acks: int
+    escalations: int
 
 
 class AckCurve(Model):
@@ -158,6 +193,12 @@ class Figures(Model):
     never_acknowledged: tuple[Unacked, ...]
     escalations_by_step: tuple[StepCount, ...]
     ack_outliers: tuple[AckOutlier, ...] = ()
+    notice_latency: NoticeLatency | None = None
+    per_day: tuple[DayCount, ...] = ()
+    activations_by_street: dict[str, int] = Field(
+        default_factory=dict, description="responses started per street (street-level scopes)"
+    )
+    district_activations: int = Field(default=0, description="district-wide responses started")
 
 
 class RainSeries(Model):

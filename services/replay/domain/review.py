@@ -2,7 +2,7 @@
 steps, and the what-ifs asked for. Pure: it is handed the ledger and the persons.
 
 >>> from datetime import UTC, datetime
->>> from services.replay.domain.ledger import Ledger
+>>> from services.replay.domain.ledger import Ledger, NoticeTimes
 >>> from services.replay.domain.people import People
 >>> review = build_review(Ledger(), People(), source="store",
 ...     start=datetime(2024, 1, 1, tzinfo=UTC), end=datetime(2024, 7, 1, tzinfo=UTC))
@@ -12,14 +12,14 @@ steps, and the what-ifs asked for. Pure: it is handed the ledger and the persons
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime
 
 from schemas.envelope import Model
 from schemas.rules import RulesFile
-from services.replay.domain.ledger import Ledger
+from services.replay.domain.ledger import Ledger, NoticeTimes
 from services.replay.domain.levels import level_tracks
 from services.replay.domain.metrics import review_figures
 from services.replay.domain.people import People
@@ -59,9 +59,11 @@ def build_review(
     rules: Sequence[RulesFile] = (),
     officer_delay: timedelta | None = None,
     title: str = "宝安区三防复盘 · Sanfang review",
+    recorded: Mapping[str, NoticeTimes] | None = None,
 ) -> Review:
-    """The review of ``ledger``, with one what-if per rules file in ``rules``."""
-    figures = review_figures(ledger, people)
+    """The review of ``ledger``, with one what-if per rules file in ``rules``; ``recorded``: the
+    store's times of each notice (when dispatch wrote, sent and delivered it), if read."""
+    figures = review_figures(ledger, people, recorded)
     rain = rainfall(ledger.readings)
     return Review(
         title=title,

@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from html import escape
 
 from services.core.clock import BEIJING
-from services.replay.domain.results import Figures
+from services.replay.domain.results import Figures, GroupSpread, NoticeLatency
 from services.replay.domain.review import Review
+from services.replay.domain.stats import Spread
 from services.replay.domain.whatif import Interval, WhatIf
-from services.replay.report.svg import Series, level_chart, line_chart
+from services.replay.report.svg import Series, day_bars, level_chart, line_chart, season_map, spread_chart
 
 __all__ = ["REPORT_CSP", "render_html"]
 
@@ -50,6 +51,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .title{font-size:13px;font-weight:600}.tick,.legend{font-size:10px;fill:#444}
 .cards{display:flex;flex-wrap:wrap;gap:.6em}.card{border:1px solid #ddd;border-radius:6px;padding:.5em .8em}
 .card b{display:block;font-size:1.4em}.drill{color:#8e24aa}.scroll{max-height:34em;overflow:auto}
+.count{font-size:15px;font-weight:700;fill:#222}.note{color:#555;font-size:.9em;max-width:60em}
+@media print{.scroll{max-height:none;overflow:visible}th{cursor:auto}body{margin:0}
+svg,table,.cards{break-inside:avoid}h2{break-after:avoid}}
 """
 
 # Sorts a table by the clicked header: numbers by value, anything else as text.
@@ -170,15 +174,38 @@ def _figures(figures: Figures, title: str, css: str) -> str:
         )
     )  # fmt: skip
     parts.append("<h3>启动到首条/末条通知 change → first and last notice</h3>")
+    if figures.notice_latency is not None:
+        parts.append(_latency(figures.notice_latency))
     parts.append(
         _table(
-            ["at", "change", "scope", "level", "notices", "first", "last"],
+            ["at", "change", "scope", "level", "notices", "first", "last", "all written", "all delivered"],
             (
-                [_t(n.at), n.change, n.scope, n.level, n.notices, _dur(n.first_seconds), _dur(n.last_seconds)]
+                [_t(n.at), n.change, n.scope, n.level, n.notices, _dur(n.first_seconds), _dur(n.last_seconds),
+                 _dur(n.written_seconds), _dur(n.delivered_seconds)]
                 for n in figures.notice_lags
             ),
+            "notice-lags",
         )
-    )
+    )  # fmt: skip
+    if figures.per_day:
+        parts.append(
+            day_bars(
+                f"每日通知、确认与升级 notices, acks and escalation steps per day ({title})",
+                [(d.day, (d.notices, d.acks, d.escalations)) for d in figures.per_day],
+                ("通知 notices", "确认 first acks", "升级 escalation steps"),
+                "plot notices-acks",
+            )
+        )
+    for group in ("channel", "unit"):
+        shown = [g for g in figures.time_to_ack_by.get(group, ()) if g.spread.count]
+        if shown:
+            parts.append(
+                spread_chart(
+                    f"确认用时分布 time to acknowledge per {group} ({title}; log scale, outliers apart)",
+                    [_spread_row(g) for g in sorted(shown, key=lambda g: g.spread.p50 or 0)],
+                    f"plot ack-spread ack-{group}",
+                )
+            )
     for group, rows in figures.time_to_ack_by.items():
         parts.append(f"<h3>确认用时 time to acknowledge by {escape(group)}</h3>")
         parts.append(
@@ -188,6 +215,7 @@ def _figures(figures: Figures, title: str, css: str) -> str:
                     [g.label, g.spread.count, _dur(g.spread.p50), _dur(g.spread.p90), _dur(g.spread.p99)]
                     for g in rows
                 ),
+                f"ack-by ack-by-{group}",
             )
         )
     late = figures.ack_outliers
@@ -244,6 +272,42 @@ def _figures(figures: Figures, title: str, css: str) -> str:
             )
         )
     return "".join(parts)
+
+
+def _spread_row(group: GroupSpread) -> tuple[str, int, float, float, float]:
+    s = group.spread
+    return (group.label, s.count, s.p50 or 0.0, s.p90 or 0.0, s.p99 or 0.0)
+
+
+_TIMES_FROM = {
+    "store": "每条通知在库中的记录 the notices table: when dispatch wrote each notice (created_at), "
+    "handed its app push to the broker (sent_at) and had it delivered (delivered_at)",
+    "events": "事件自身时间 the events' own times: the response change's and each delivery's "
+    "occurred_at (a replay from Kafka has no notices table, so no 'written' column)",
+}
+
+
+def _latency_line(name: str, spread: Spread) -> str:
+    if not spread.count:
+        return f"<li>{escape(name)}: —</li>"
+    return (
+        f"<li>{escape(name)}: n={spread.count:,}, p50 <b>{_d(spread.p50)}</b>, p90 {_d(spread.p90)},"
+        f" p99 {_d(spread.p99)}</li>"
+    )
+
+
+def _latency(latency: NoticeLatency) -> str:
+    source = _TIMES_FROM.get(latency.times_from, latency.times_from)
+    return (
+        '<ul class="latency">'
+        + _latency_line("变更到首条通知 change → first notice given", latency.change_to_first)
+        + _latency_line("变更到末条通知 change → last notice given", latency.change_to_last)
+        + _latency_line("变更到写入通知 change → notice written by dispatch", latency.change_to_written)
+        + _latency_line("通知到送达 notice → delivered to the app", latency.notice_to_delivered)
+        + f'</ul><p class="note">时间来源 times from: {escape(source)}. All are the services\' own clock;'
+        " a review of the live demo shows the demo's accelerated clock wherever it ran fast while a"
+        " service worked (docs/review.md).</p>"
+    )
 
 
 def _interval(i: Interval) -> list[Cell]:
@@ -342,7 +406,17 @@ def render_html(review: Review) -> str:
         f" · {review.events:,} events</p>",
         _figures(review.real, "实际事件 real events", "real"),
         "<h2>响应级别 response levels</h2>",
-        level_chart([t for t in review.levels if not t.drill], start, end, "各范围响应级别 level per scope"),
+        level_chart(
+            [t for t in review.levels if not t.drill],
+            start,
+            end,
+            "各街道响应级别 level over time, district and per street",
+        ),
+        season_map(
+            "本期各街道启动次数 responses started per street",
+            review.real.activations_by_street,
+            review.real.district_activations,
+        ),
     ]
     if review.drill.counts.activations or review.drill.counts.notices:
         parts.append(_figures(review.drill, "演练 drills (counted apart)", "drill"))

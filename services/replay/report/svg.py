@@ -1,4 +1,5 @@
-"""Small inline SVG plots drawn by hand: line charts and per-scope level step charts.
+"""Small inline SVG plots drawn by hand: line charts, per-scope level steps, bars per day,
+the spread of waits on a log axis, and the schematic street map shaded by activations.
 
 No library and no network: the report must open on an offline duty-room PC.
 
@@ -8,15 +9,26 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from schemas.street_map import SCHEMATIC, SCHEMATIC_NOTE, VIEWBOX
 from services.core.clock import BEIJING
 from services.replay.domain.results import LevelTrack
 
-__all__ = ["LEVEL_COLOURS", "Series", "date_label", "level_chart", "line_chart"]
+__all__ = [
+    "LEVEL_COLOURS",
+    "Series",
+    "date_label",
+    "day_bars",
+    "level_chart",
+    "line_chart",
+    "season_map",
+    "spread_chart",
+]
 
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -154,5 +166,141 @@ def level_chart(tracks: Sequence[LevelTrack], start: datetime, end: datetime, ti
             f' fill="{LEVEL_COLOURS[rank]}"/>'
             f'<text x="{_W - _R + 24}" y="{_T + 14 * index + 9}" class="legend">{name}</text>'
         )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def day_bars(
+    title: str, days: Sequence[tuple[str, Sequence[int]]], names: Sequence[str], css_class: str
+) -> str:
+    """Grouped bars per day, days with nothing left out (a season is mostly quiet)."""
+    peak = max((v for _, values in days for v in values), default=0) or 1
+    width, height = _W - _L - _R, _H - _T - _B
+    slot = width / max(1, len(days))
+    bar = max(1.0, slot * 0.8 / max(1, len(names)))
+    colours = ("#1f77b4", "#2ca02c", "#d62728")
+    parts = [
+        f'<svg class="{css_class}" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}"'
+        f' width="{_W}" height="{_H}"><title>{escape(title)}</title>',
+        f'<text x="{_L}" y="18" class="title">{escape(title)}</text>',
+        f'<line x1="{_L}" y1="{_T + height}" x2="{_L + width}" y2="{_T + height}" stroke="#444"/>',
+    ]
+    for tick in _ticks(0, peak, 5):
+        y = _T + height - tick / peak * height
+        parts.append(
+            f'<text x="{_L - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{tick:,.0f}</text>'
+            f'<line x1="{_L}" y1="{y:.1f}" x2="{_L + width}" y2="{y:.1f}" stroke="#eee"/>'
+        )
+    label_every = max(1, len(days) // 12)
+    for index, (day, values) in enumerate(days):
+        left = _L + index * slot + slot * 0.1
+        for k, value in enumerate(values):
+            tall = value / peak * height
+            parts.append(
+                f'<rect class="bar" x="{left + k * bar:.1f}" y="{_T + height - tall:.1f}" width="{bar:.1f}"'
+                f' height="{tall:.1f}" fill="{colours[k % 3]}"><title>{escape(day)} {escape(names[k])}:'
+                f" {value:,}</title></rect>"
+            )
+        if index % label_every == 0:
+            parts.append(
+                f'<text x="{left + slot * 0.4:.1f}" y="{_H - 14}" text-anchor="middle" class="tick">'
+                f"{escape(day[5:])}</text>"
+            )
+    for k, name in enumerate(names):
+        parts.append(
+            f'<rect x="{_W - _R + 10}" y="{_T + 14 * k}" width="10" height="10" fill="{colours[k % 3]}"/>'
+            f'<text x="{_W - _R + 24}" y="{_T + 14 * k + 9}" class="legend">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+#: Marks on the time-to-acknowledge axis (seconds), drawn on a log scale.
+_WAIT_MARKS = (
+    (10, "10 s"),
+    (60, "1 min"),
+    (300, "5 min"),
+    (900, "15 min"),
+    (3600, "1 h"),
+    (21600, "6 h"),
+    (86400, "24 h"),
+)
+
+
+def spread_chart(title: str, rows: Sequence[tuple[str, int, float, float, float]], css_class: str) -> str:
+    """One line per group (label, count, p50, p90, p99 in seconds) on a log time axis: a bar
+    from p50 to p90, a dot at p50, a tick at p99."""
+    lane = 16
+    height = _T + 14 + lane * max(1, len(rows)) + _B
+    left, right = _L + 150, _W - 30
+    low, high = math.log10(5), math.log10(86400)
+
+    def px(seconds: float) -> float:
+        value = min(max(math.log10(max(seconds, 1.0)), low), high)
+        return left + (value - low) / (high - low) * (right - left)
+
+    parts = [
+        f'<svg class="{css_class}" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {height}"'
+        f' width="{_W}" height="{height}"><title>{escape(title)}</title>',
+        f'<text x="{_L}" y="18" class="title">{escape(title)}</text>',
+        f'<text x="{right}" y="18" text-anchor="end" class="legend">● p50  ▬ p50–p90  | p99</text>',
+    ]
+    bottom = _T + 14 + lane * len(rows)
+    for seconds, name in _WAIT_MARKS:
+        x = px(seconds)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{_T + 10}" x2="{x:.1f}" y2="{bottom}" stroke="#e3e3e3"/>'
+            f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle" class="tick">{name}</text>'
+        )
+    for index, (label, count, p50, p90, p99) in enumerate(rows):
+        y = _T + 14 + index * lane + lane / 2
+        tip = f"{label}: n={count:,}, p50 {p50:.0f} s, p90 {p90:.0f} s, p99 {p99:.0f} s"
+        parts.append(
+            f'<g class="spread"><title>{escape(tip)}</title>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{escape(label[:24])}'
+            f" ({count:,})</text>"
+            f'<rect x="{px(p50):.1f}" y="{y - 4:.1f}" width="{max(1.5, px(p90) - px(p50)):.1f}" height="8"'
+            ' fill="#90caf9"/>'
+            f'<line x1="{px(p99):.1f}" y1="{y - 6:.1f}" x2="{px(p99):.1f}" y2="{y + 6:.1f}" stroke="#c62828"'
+            ' stroke-width="2"/>'
+            f'<circle cx="{px(p50):.1f}" cy="{y:.1f}" r="3.5" fill="#0d47a1"/></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def season_map(title: str, per_street: Mapping[str, int], district: int) -> str:
+    """The schematic street map, each street shaded by how many responses it had (district-wide
+    ones said apart, under the map)."""
+    width, height = VIEWBOX
+    peak = max(per_street.values(), default=0) or 1
+    full_w, full_h = width + 180, height + 60
+    parts = [
+        f'<svg class="plot season-map" role="img" xmlns="http://www.w3.org/2000/svg"'
+        f' viewBox="0 0 {full_w} {full_h}" width="{full_w * 1.2:.0f}" height="{full_h * 1.2:.0f}">'
+        f"<title>{escape(title)}</title>",
+        f'<text x="8" y="18" class="title">{escape(title)}</text>',
+        '<g transform="translate(0,28)">',
+    ]
+    for street, shape in SCHEMATIC.items():
+        count = per_street.get(street.value, 0)
+        # White to deep orange by count: more activations, darker.
+        share = count / peak
+        fill = f"rgb({255 - round(25 * share)},{255 - round(150 * share)},{255 - round(235 * share)})"
+        cx, cy = shape.centre
+        parts.append(
+            f'<g class="street" data-street="{street.value}" data-count="{count}">'
+            f"<title>{escape(street.chinese)}街道 {escape(shape.english)}: {count}</title>"
+            f'<polygon points="{shape.points}" fill="{fill}" stroke="#555" stroke-width="1.2"/>'
+            f'<text x="{cx}" y="{cy - 4}" text-anchor="middle" class="tick">{escape(street.chinese)}</text>'
+            f'<text x="{cx}" y="{cy + 14}" text-anchor="middle" class="count">{count}</text></g>'
+        )
+    parts.append(
+        "</g>"
+        f'<text x="{width + 10}" y="60" class="legend">全区响应 district-wide: {district}</text>'
+        f'<text x="{width + 10}" y="74" class="legend">(cover every street;</text>'
+        f'<text x="{width + 10}" y="88" class="legend">not counted in a street)</text>'
+        f'<text x="8" y="{full_h - 8}" class="legend">{escape(SCHEMATIC_NOTE)}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

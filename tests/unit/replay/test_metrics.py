@@ -20,7 +20,7 @@ from schemas.notices import (
 from schemas.responses import Explanation, Level, ResponseActivated
 from schemas.topics import AnyEvent
 from schemas.warnings import Colour, Hazard, WarningAction, WarningSignal
-from services.replay.domain.ledger import Ledger
+from services.replay.domain.ledger import Ledger, NoticeTimes
 from services.replay.domain.metrics import review_figures
 from services.replay.domain.people import People
 
@@ -180,3 +180,83 @@ def test_the_season_counts_are_the_bureaus_figures(season_ledger: Ledger, people
     assert figures.real.never_acknowledged, "a few persons never acknowledge, so escalation is seen"
     pre = [d for d in figures.real.signal_to_activation if d.pre_emptive]
     assert all(d.source == "rainfall" and d.lead_seconds and d.lead_seconds > 0 for d in pre)
+
+
+def test_notice_latency_comes_from_the_times_the_services_recorded() -> None:
+    """From the events alone: change → first / last notice given, change → delivered. With the
+    store's notices rows: also when dispatch wrote each one, and written → delivered."""
+    events, people = _scenario()
+    ledger = Ledger()
+    ledger.add_all(events)
+    by_events = review_figures(ledger, people).real
+    latency = by_events.notice_latency
+    assert latency is not None
+    assert latency.times_from == "events"
+    assert (latency.change_to_first.p50, latency.change_to_last.p50) == (2.0, 9.0)
+    assert latency.change_to_written.count == 0
+    assert (latency.notice_to_delivered.count, latency.notice_to_delivered.p99) == (4, 9.0)
+    assert by_events.notice_lags[0].written_seconds is None
+
+    change_at = T0 + timedelta(seconds=4)
+    recorded = {
+        f"n-{p}": NoticeTimes(
+            created_at=change_at + timedelta(seconds=0.4),
+            sent_at=change_at + timedelta(seconds=0.5),
+            delivered_at=change_at + timedelta(seconds=0.4 + 0.1 * i),
+        )
+        for i, p in enumerate(("P1", "P2", "P3", "P4"), start=1)
+    }
+    by_store = review_figures(ledger, people, recorded).real
+    latency = by_store.notice_latency
+    assert latency is not None
+    assert latency.times_from == "store"
+    assert latency.change_to_written.p99 == 0.4
+    assert [round(v or 0, 3) for v in (latency.notice_to_delivered.p50, latency.notice_to_delivered.p99)] == [
+        0.2,
+        0.4,
+    ]
+    lag = by_store.notice_lags[0]
+    assert (lag.written_seconds, round(lag.delivered_seconds or 0, 3)) == (0.4, 0.8)
+
+
+def test_an_ack_weeks_late_is_listed_with_its_cause_and_left_out_of_every_percentile() -> None:
+    """The live season's SMS p99 of 991 h: a reply to a later notice matched to an old one."""
+    events, people = _scenario()
+    later_at = T0 + timedelta(days=41)
+    later = ResponseActivated(
+        event_id="act-2", occurred_at=later_at, response_id="resp-2", scope=Scope.district(),
+        explanation=WHY, level=Level.IV,
+    )  # fmt: skip
+    newer = Notice(
+        event_id="n2-P4", occurred_at=later_at, response_id="resp-2", response_event_id="act-2",
+        person_id="P4", unit_id="U2", change=NoticeChange.ACTIVATED, level=Level.IV, title="t", text="x",
+        ack_by=later_at + timedelta(minutes=15), directory_version="v",
+    )  # fmt: skip
+    reply_at = later_at + timedelta(seconds=50)
+    reply = Acknowledgement(
+        event_id="a-late", occurred_at=reply_at, notice_id="n-P4", person_id="P4", response_id="resp-1",
+        channel=Channel.SMS, received_at=reply_at,
+    )  # fmt: skip
+    ledger = Ledger()
+    ledger.add_all([*events, later, newer, reply])
+    real = review_figures(ledger, people).real
+
+    assert [(o.notice_id, o.channel) for o in real.ack_outliers] == [("n-P4", "sms")]
+    assert "later notice" in real.ack_outliers[0].cause
+    assert real.ack_outliers[0].wait_seconds > 41 * 86400
+    for groups in real.time_to_ack_by.values():
+        for group in groups:
+            assert (group.spread.p99 or 0) < 86400, (group.key, group.spread)
+    sms = {g.key: g.spread for g in real.time_to_ack_by["channel"]}["sms"]
+    assert (sms.count, sms.p99) == (1, 400.0)
+    assert real.ack_rate == 4 / 5  # it still counts as acknowledged
+
+
+def test_the_season_per_day_and_per_street_add_up(season_ledger: Ledger, people: People) -> None:
+    real = review_figures(season_ledger, people).real
+    assert sum(d.notices for d in real.per_day) == real.counts.notices
+    assert sum(d.escalations for d in real.per_day) == real.counts.escalations
+    assert set(real.activations_by_street) == {s.value for s in Street}
+    started = real.district_activations + sum(real.activations_by_street.values())
+    assert started >= real.counts.responses  # a response for several streets counts in each
+    assert real.district_activations > 0
