@@ -198,6 +198,8 @@ async def play(setup: Setup) -> Played:
             await asyncio.gather(supervisor, *tasks, return_exceptions=True)
             if injector is not None:
                 await injector.settle()
+                # The fault timeline beside up.log (run seconds), for reading a kept run.
+                (setup.workdir / "faults.log").write_text("".join(f"{line}\n" for line in injector.log_lines))
         outcome = await Outcome.read(store, outbox_upto=upto)
         return Played(
             outcome,
