@@ -112,6 +112,10 @@ class NoticeWatcher:
 
     async def _collect(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
+            # The embedded MQTT broker (amqtt) also hands a new subscriber retained messages of
+            # other topics (dispatch's claim on {root}/probe/ack-session): not notices.
+            if not message.topic.matches(f"{self.root}/notices/#"):
+                continue
             payload = json.loads(bytes(message.payload))
             self.arrivals[payload["event_id"]] += 1
             self.notices[payload["event_id"]] = payload
