@@ -99,6 +99,8 @@ def _d(seconds: float | None) -> str:
         return ""
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
+    if seconds < 10:  # a notice is out in tenths of a second: "0 s" would hide it
+        return f"{sign}{seconds:.1f} s"
     if seconds < 120:
         return f"{sign}{seconds:.0f} s"
     if seconds < 7200:
@@ -304,9 +306,8 @@ def _latency(latency: NoticeLatency) -> str:
         + _latency_line("变更到末条通知 change → last notice given", latency.change_to_last)
         + _latency_line("变更到写入通知 change → notice written by dispatch", latency.change_to_written)
         + _latency_line("通知到送达 notice → delivered to the app", latency.notice_to_delivered)
-        + f'</ul><p class="note">时间来源 times from: {escape(source)}. All are the services\' own clock;'
-        " a review of the live demo shows the demo's accelerated clock wherever it ran fast while a"
-        " service worked (docs/review.md).</p>"
+        + f'</ul><p class="note">时间来源 times from: {escape(source)}. All are the services\' own clock'
+        " (in the live demo, its accelerated clock: docs/review.md).</p>"
     )
 
 
