@@ -89,6 +89,9 @@ class MqttPush:
         self._limit = asyncio.Semaphore(in_flight * 2)
         self._properties: Properties | None = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         self._properties.MessageExpiryInterval = retain_seconds
+        # Set when a publish failed on the connection: the next send connects again first.
+        self._broken = False
+        self._reconnecting = asyncio.Lock()
 
     async def __aenter__(self) -> MqttPush:
         try:
@@ -124,8 +127,31 @@ class MqttPush:
         )
 
     async def send(self, messages: Sequence[Outgoing]) -> list[Outcome]:
-        """Publish concurrently (QoS 1, retained); one outcome per message."""
+        """Publish concurrently (QoS 1, retained); one outcome per message. After a lost
+        connection (a broker restart), connects again first; while it cannot, the messages
+        fail as retryable and the courier tries them later."""
+        if self._broken:
+            await self._reconnect()
         return list(await asyncio.gather(*(self._publish(m) for m in messages)))
+
+    async def _reconnect(self) -> None:
+        async with self._reconnecting:
+            if not self._broken:
+                return
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                async with asyncio.timeout(2):
+                    await self._client.__aexit__(None, None, None)
+            protocol = (
+                aiomqtt.ProtocolVersion.V5 if self._properties is not None else aiomqtt.ProtocolVersion.V311
+            )
+            client = aiomqtt.Client(protocol=protocol, **self._client_options)
+            try:
+                await client.__aenter__()
+            except aiomqtt.MqttError as exc:
+                log.warning("app push: the MQTT broker does not answer yet (%s); retrying later", exc)
+                return
+            self._client, self._broken = client, False
+            log.info("app push: connected to the MQTT broker again")
 
     async def _publish(self, message: Outgoing) -> Outcome:
         async with self._limit:
@@ -140,6 +166,7 @@ class MqttPush:
                 )
             except aiomqtt.MqttError as exc:
                 # No PUBACK: the broker may or may not have it; a retry asks it first.
+                self._broken = True
                 return Outcome.failed(message.ref, f"MQTT publish failed: {exc}", retryable=True)
         return Outcome.sent(message.ref, "accepted by the push broker (MQTT PUBACK)")
 
