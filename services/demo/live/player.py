@@ -62,6 +62,8 @@ from services.sandbox.server import SandboxGateway
 __all__ = ["DemoError", "Playback", "Played", "SeasonPlayer"]
 
 _T = TypeVar("_T")
+#: Real seconds before the next thing due within which the clock lands on it (see ``play``).
+_APPROACH = 0.5
 
 
 class DemoError(SanfangError):
@@ -170,7 +172,13 @@ class SeasonPlayer:
             self.agenda.add(cue.at, _poster(self, cue))
         shown = 0.0
         while True:
-            for action in self.agenda.due(self.clock.now()):
+            due = self.agenda.due(self.clock.now())
+            if due:
+                # What the player starts (a cue, an answer) is timed by the services at real
+                # time from its first step: the pace is polled, and a poll late at ``speed``
+                # stretches half a second of their work into minutes (docs/review.md).
+                self.clock.run_at(1.0)
+            for action in due:
                 await action()
             await self._part(self._officer).look()
             if on_progress is not None and time.perf_counter() - shown > 0.25:
@@ -183,8 +191,18 @@ class SeasonPlayer:
                     break
                 continue
             gap = (upcoming - self.clock.now()).total_seconds() / self.playback.speed
-            if gap > self.playback.skip_after and await self._at_rest():
+            if self.clock.speed > 1.0 and 0 < gap <= _APPROACH:
+                # Land on the next deadline and go on at real time, instead of running past it
+                # at ``speed`` while this loop is busy: a service takes a deadline on its own
+                # poll, and half a second late at 600x would be a decision five minutes late.
                 self.clock.jump_to(upcoming)
+                self.clock.run_at(1.0)
+            elif gap > self.playback.skip_after and await self._at_rest():
+                # Read again: what the services decided while coming to rest (a hold time after
+                # a cancelled signal) may now come first, and a jump must not pass it.
+                upcoming = await self._upcoming() or upcoming
+                self.clock.jump_to(upcoming)
+                self.clock.run_at(1.0)  # what is due now is worked on at real time
                 self.skips += 1
                 self.paced["skipping"] += time.perf_counter() - self._paced_at
                 self._paced_at = time.perf_counter()
@@ -262,13 +280,29 @@ class SeasonPlayer:
         """Real time while the services work through a backlog or have a deadline due that their
         scheduler has not taken yet (their delays count as they would on the day), ``speed`` ×
         real time otherwise."""
-        backlog = not (await activity(self._part(self._store))).at_rest or self._part(self._persons).in_flight
+        backlog = (
+            not (await activity(self._part(self._store))).at_rest
+            or self._part(self._persons).in_flight
+            # An event on the bus that a service has not taken yet is work in progress too.
+            or await self._working_lag() != 0
+        )
         speed = 1.0 if backlog or overdue else self.playback.speed
         now = time.perf_counter()
         self.paced["backlog" if self.clock.speed == 1.0 else "busy"] += now - self._paced_at
         self._paced_at = now
         if speed != self.clock.speed:
             self.clock.run_at(speed)
+
+    async def _working_lag(self) -> int | None:
+        """Events the services have still to take, but for the recorder's: what it records
+        is timed by the others, and waiting for it would slow the season down for nothing."""
+        lags = [
+            await loop.lag()
+            for name, component in self.runtime.components.items()
+            if name != "recorder"
+            for loop in component.loops
+        ]
+        return None if None in lags else sum(lag or 0 for lag in lags)
 
     async def _at_rest(self) -> bool:
         """Nothing moved in the services, every consumer has caught up with its topics, and no
