@@ -1,17 +1,20 @@
-"""Benchmark: 3,183 acknowledgements arriving at once.
+"""Benchmark: 3,183 acknowledgements arriving at once, from a load generator in its own process.
 
-Dispatch runs alone (embedded broker, SQLite, Mosquitto) and has notified all 3,183
-persons; then every person acknowledges at the same moment over ``POST /api/v1/acks``
-(50 connections), each with the ack token their app was pushed. Measured: the time until
-every ack is recorded (first ack counted) and every person's escalation stopped, as the
-database says. Beside it, in the same run, the HTTP floor: 3,183 ``GET /healthz`` round
-trips to the same server with the same concurrency.
+Dispatch runs alone in this process (embedded broker, SQLite, Mosquitto) and notifies all
+3,183 persons; an observer process (:mod:`tests.bench.watch`) receives the notices and keeps
+each one's ack body with the token the person's app was pushed. Then ``wrk`` (another
+process, 50 connections, ``burst.lua``) sends every ack once over ``POST /api/v1/acks``.
+Measured: from wrk's first request until every ack answered 2xx **and** counted, and every
+person's escalation stopped, as the database says (polled every 50 ms on one connection).
+The floor, in the same run, the same way: wrk sends as many ``GET /healthz`` to the same
+server with the same connections, from its first request to its last answer.
 
-    .venv/bin/python -m tests.bench.bench_ack_burst
+    .venv/bin/python -m tests.bench.bench_ack_burst [--persons 3183]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import tempfile
@@ -19,7 +22,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 
 from schemas.areas import Scope
@@ -27,30 +29,35 @@ from services.core import tables
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import SystemClock
 from services.core.settings import Settings
+from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
+from tests.bench.load import CONNECTIONS, burst
+from tests.bench.people import BAOAN, seed_directory
 from tests.bench.report import Figure, report
-from tests.integration.dispatch.helpers import activation, dispatch_running, publish, scalar
-from tests.integration.helpers import NoticeWatcher, wait_until
+from tests.bench.watch import watching
+from tests.integration.dispatch.helpers import activation, dispatch_running, publish
 
-PERSONS = 3183
-CONNECTIONS = 50
-
-
-async def burst(http: httpx.AsyncClient, requests: list[tuple[str, str, dict[str, str] | None]]) -> float:
-    """Seconds to make ``requests`` with ``CONNECTIONS`` in flight."""
-    limit = asyncio.Semaphore(CONNECTIONS)
-
-    async def one(method: str, path: str, body: dict[str, str] | None) -> None:
-        async with limit:
-            answer = await http.request(method, path, json=body)
-            answer.raise_for_status()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(*r) for r in requests))
-    return time.perf_counter() - started
+MQTT_PORT = 1883
 
 
-async def main() -> None:
+async def settled_at(url: str, persons: int, within: float) -> float:
+    """``time.monotonic()`` when every ack is counted and every escalation stopped."""
+    e = dispatch_tables.escalations.c
+    stopped = select(func.count()).where(e.state == "stopped")
+    counted = select(func.count()).where(tables.acks.c.counted.is_(True))
+    deadline = time.monotonic() + within
+    async with Store(url) as store:
+        while time.monotonic() < deadline:
+            async with store.read() as conn:
+                done = (await conn.execute(counted)).scalar_one() >= persons
+                done = done and (await conn.execute(stopped)).scalar_one() >= persons
+            if done:
+                return time.monotonic()
+            await asyncio.sleep(0.05)
+    raise TimeoutError(f"not every ack counted and escalation stopped within {within} s")
+
+
+async def main(persons: int) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as workdir:
@@ -60,48 +67,44 @@ async def main() -> None:
                 data_dir=Path(workdir) / tag,
                 topic_prefix=f"bench{tag}.",
                 port=free_port(),
+                mqtt_port=MQTT_PORT,
                 mqtt_topic_root=f"bench-{tag}",
-                demo_directory=True,
             )
+            await seed_directory(settings, persons)
             url = settings.database_url_effective
-            watcher = NoticeWatcher("127.0.0.1", 1883, settings.mqtt_topic_root)
+            bodies = Path(workdir) / "acks.jsonl"
             async with (
-                watcher.watching(),
-                dispatch_running(settings, broker.bootstrap, SystemClock()) as sanfang,
+                watching(MQTT_PORT, settings.mqtt_topic_root, persons, within=600, tokens=bodies) as phones,
+                dispatch_running(settings, broker.bootstrap, SystemClock()),
             ):
                 await publish(settings, broker.bootstrap, activation(Scope.district()))
-                await wait_until(lambda: len(watcher.notices) >= PERSONS, within=300, what="the notices")
+                await phones.result(within=600)
                 e = dispatch_tables.escalations.c
-                waiting = select(func.count()).where(e.state == "waiting")
-
-                async def all_waiting() -> bool:
-                    return bool(await scalar(url, waiting) == PERSONS)
-
-                await wait_until(all_waiting, within=60, what="every escalation waiting")
-                floor = await burst(sanfang.http, [("GET", "/healthz", None)] * PERSONS)
-                acks: list[tuple[str, str, dict[str, str] | None]] = [
-                    ("POST", "/api/v1/acks", {"notice_id": notice_id, "token": watcher.token(notice_id)})
-                    for notice_id in watcher.notices
-                ]
-                started = time.perf_counter()
-                await burst(sanfang.http, acks)
-                stopped = select(func.count()).where(e.state == "stopped")
-                counted = select(func.count()).where(tables.acks.c.counted.is_(True))
-
-                async def settled() -> bool:
-                    return bool(
-                        await scalar(url, stopped) == PERSONS and await scalar(url, counted) == PERSONS
-                    )
-
-                await wait_until(settled, within=300, what="every ack recorded and escalation stopped")
-                elapsed = time.perf_counter() - started
+                async with Store(url) as store:
+                    for _ in range(1200):  # the escalations are written with the notices
+                        async with store.read() as conn:
+                            waiting = select(func.count()).where(e.state == "waiting")
+                            if (await conn.execute(waiting)).scalar_one() >= persons:
+                                break
+                        await asyncio.sleep(0.05)
+                floor = await burst(settings.port, persons, bodies=None)
+                acks = await burst(settings.port, persons, bodies=bodies)
+                done_at = await settled_at(url, persons, within=300)
+    floor_seconds = floor["finished"] - floor["started"]
+    elapsed = max(done_at, acks["finished"]) - acks["started"]
     report(
         "ack_burst",
-        Figure("3,183 acks at once → all recorded, all escalations stopped", elapsed, "s", False),
-        Figure("3,183 GET /healthz round trips, same server and concurrency", floor, "s", False),
+        Figure(f"{persons:,} acks at once (wrk) → all counted, all escalations stopped", elapsed, "s", False),
+        Figure(f"{persons:,} GET /healthz (wrk), same server and connections", floor_seconds, "s", False),
         connections=str(CONNECTIONS),
+        ack_rate=persons / elapsed,
+        healthz_rate=persons / floor_seconds,
+        answered_at=acks["finished"] - acks["started"],
+        repeats=str(int(acks["repeats"])),
     )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=BAOAN)
+    asyncio.run(main(parser.parse_args().persons))

@@ -1,13 +1,14 @@
 """Benchmark: dispatch's fan-out, from the activation on the bus to the last MQTT notice received.
 
 For 3,183 persons (Bao'an) and 100,000 (a province), dispatch runs alone (embedded broker,
-SQLite) with a directory of that many persons; a QoS 0 wildcard subscriber counts the
-notices. The bench starts its own Mosquitto with an unbounded per-client queue: with the
-default (1,000) one observer standing for 100,000 phones loses messages. Beside it, in
-the same run, the raw floor: the
-same number of ~notice-sized messages produced and consumed with plain aiokafka on the
-same broker, plus as many plain MQTT QoS 1 publishes received by a subscriber. Each side
-runs in a child process so that its peak memory (max RSS) is its own.
+SQLite) with a directory of that many persons; a QoS 0 wildcard subscriber in its own
+process (:mod:`tests.bench.watch`) counts the notices. The bench starts its own Mosquitto
+with an unbounded per-client queue: with the default (1,000) one observer standing for
+100,000 phones loses messages. Beside it, in the same run, the raw floor: the same number
+of ~notice-sized messages produced and consumed with plain aiokafka on the same broker,
+plus as many plain MQTT QoS 1 publishes received by the same kind of observer process.
+Each side runs in a child process so that its peak memory (max RSS) is its own (the
+observer's is not counted: ``RUSAGE_SELF``).
 
     .venv/bin/python -m tests.bench.bench_fanout                     # 3,183 and 100,000
     .venv/bin/python -m tests.bench.bench_fanout --persons 3183
@@ -26,22 +27,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from schemas.areas import Scope
-from schemas.directory import Person
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import SystemClock
 from services.core.settings import Settings
-from services.core.store import Store
-from services.dispatch.directory_store import save_directory
-from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 from tests.bench.floors import kafka_floor, mqtt_floor
+from tests.bench.people import seed_directory
 from tests.bench.report import Figure, report
+from tests.bench.watch import watching
 from tests.integration.dispatch.helpers import activation, dispatch_running, publish
-from tests.integration.helpers import NoticeWatcher, wait_until
 
 MOSQUITTO_CONF = "\n".join(
     [
@@ -55,28 +52,9 @@ MOSQUITTO_CONF = "\n".join(
 )
 
 
-def directory_of(persons: int) -> Directory:
-    """Bao'an's units, and ``persons`` persons shaped like Bao'an's (cycled), without deputies."""
-    baoan = generate_baoan_directory()
-    if persons == len(baoan.persons):
-        return baoan
-    people = [
-        Person(
-            person_id=f"P{i:06d}",
-            name=template.name,
-            unit_id=template.unit_id,
-            role=template.role,
-            street=template.street,
-            phone=f"100{i:08d}",
-            app_id=f"yjt-{i:010x}",
-        )
-        for i, template in ((i, baoan.persons[i % len(baoan.persons)]) for i in range(persons))
-    ]
-    return Directory.build(baoan.units, people)
-
-
 async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -> float:
-    """Seconds from the activation on the bus to the last of ``persons`` notices over MQTT."""
+    """Seconds from the activation on the bus to the last of ``persons`` notices over MQTT,
+    received by an observer in its own process."""
     tag = uuid.uuid4().hex[:8]
     settings = Settings(
         data_dir=workdir / tag,
@@ -85,18 +63,15 @@ async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -
         mqtt_port=mqtt_port,
         mqtt_topic_root=f"bench-{tag}",
     )
-    async with Store(settings.database_url_effective) as store:
-        await store.migrate()
-        await save_directory(store, directory_of(persons), source="bench", now=SystemClock().now())
-    watcher = NoticeWatcher("127.0.0.1", mqtt_port, settings.mqtt_topic_root)
-    async with watcher.watching(), dispatch_running(settings, bootstrap, SystemClock()):
-        started = time.perf_counter()
+    await seed_directory(settings, persons)
+    async with (
+        watching(mqtt_port, settings.mqtt_topic_root, persons) as phones,
+        dispatch_running(settings, bootstrap, SystemClock()),
+    ):
+        started = time.monotonic()
         await publish(settings, bootstrap, activation(Scope.district()))
-        await wait_until(lambda: len(watcher.notices) >= persons, within=3600, what="every notice")
-        elapsed = watcher.last_at - started
-    if watcher.duplicates:
-        raise AssertionError(f"{watcher.duplicates} duplicate notices")
-    return elapsed
+        last_at = (await phones.result(within=3600))["last_at"]
+    return last_at - started
 
 
 async def floor(bootstrap: str, mqtt_port: int, persons: int, payload: bytes) -> float:
@@ -129,7 +104,7 @@ def run_child(side: str, bootstrap: str, mqtt_port: int, persons: int) -> dict[s
 
 
 @contextlib.contextmanager
-def mosquitto(workdir: Path) -> Iterator[int]:
+def mosquitto(workdir: Path) -> Generator[int]:
     """A Mosquitto of the bench's own, on a free port."""
     port = free_port()
     conf = workdir / "mosquitto.conf"

@@ -1,9 +1,12 @@
 """Benchmark: from ``POST /api/v1/warnings`` to the last of 3,183 MQTT notices received.
 
+Every service runs in this process (embedded broker, SQLite, Mosquitto on 127.0.0.1:1883);
+the notices are received by an observer in its own process (:mod:`tests.bench.watch`).
 Beside it, in the same run, the raw floor: 3,183 messages produced and consumed with plain
-aiokafka on the same broker, plus 3,183 plain MQTT QoS 1 publishes received by a subscriber.
+aiokafka on the same broker, plus 3,183 plain MQTT QoS 1 publishes received by the same
+kind of observer process.
 
-    .venv/bin/python -m tests.bench.bench_warning_to_notices [--rounds 3]
+    .venv/bin/python -m tests.bench.bench_warning_to_notices [--rounds 3] [--persons 3183]
 """
 
 from __future__ import annotations
@@ -11,48 +14,52 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.settings import Settings
 from tests.bench.floors import kafka_floor, mqtt_floor
+from tests.bench.people import BAOAN, seed_directory
 from tests.bench.report import Figure, report
-from tests.integration.helpers import NoticeWatcher, running, wait_until
+from tests.bench.watch import watching
+from tests.integration.helpers import running
 
-PERSONS = 3183
 MQTT = ("127.0.0.1", 1883)
 
 
-async def product_round(broker: EmbeddedBroker, workdir: Path) -> float:
-    """Seconds from the POST to the last notice arriving over MQTT, with everything in one process."""
+async def product_round(broker: EmbeddedBroker, workdir: Path, persons: int) -> float:
+    """Seconds from the POST to the last notice arriving over MQTT in the observer process."""
     tag = uuid.uuid4().hex[:8]
     settings = Settings(
         data_dir=workdir / tag,
         topic_prefix=f"bench{tag}.",
         port=free_port(),
         mqtt_topic_root=f"bench-{tag}",
-        demo_directory=True,
     )
-    watcher = NoticeWatcher(*MQTT, settings.mqtt_topic_root)
-    async with watcher.watching(), running(settings, broker.bootstrap) as sanfang:
+    await seed_directory(settings, persons)
+    async with (
+        watching(MQTT[1], settings.mqtt_topic_root, persons, within=600) as phones,
+        running(settings, broker.bootstrap) as sanfang,
+    ):
         warning = {
             "id": f"bench-{tag}",
             "hazard": "typhoon",
             "colour": "blue",
-            "issued_at": "2024-06-01T08:00:00+08:00",
+            "issued_at": datetime.now(UTC).isoformat(),  # an old one is stale and starts nothing
         }
-        started = time.perf_counter()
+        started = time.monotonic()
         answer = await sanfang.http.post("/api/v1/warnings", json=warning)
         answer.raise_for_status()
-        await wait_until(lambda: len(watcher.notices) >= PERSONS, within=300, what="3,183 notices")
-        return watcher.last_at - started
+        last_at = (await phones.result(within=600))["last_at"]
+        return last_at - started
 
 
-async def main(rounds: int) -> None:
+async def main(rounds: int, persons: int) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
     payload = b"x" * 900  # about the size of one notice as JSON
@@ -60,14 +67,14 @@ async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         async with EmbeddedBroker() as broker:
             for _ in range(rounds):
-                kafka = await kafka_floor(broker.bootstrap, PERSONS, payload)
-                mqtt = await mqtt_floor(*MQTT, PERSONS, payload)
+                kafka = await kafka_floor(broker.bootstrap, persons, payload)
+                mqtt = await mqtt_floor(*MQTT, persons, payload)
                 floors.append(kafka + mqtt)
-                products.append(await product_round(broker, Path(workdir)))
+                products.append(await product_round(broker, Path(workdir), persons))
     report(
         "warning_to_notices",
-        Figure("POST warning → last of 3,183 MQTT notices (median)", statistics.median(products), "s", False),
-        Figure("aiokafka produce+consume 3,183 + MQTT 3,183 QoS 1", statistics.median(floors), "s", False),
+        Figure(f"POST warning → last of {persons:,} MQTT notices (median)", median(products), "s", False),
+        Figure(f"aiokafka produce+consume + MQTT QoS 1, {persons:,} each", median(floors), "s", False),
         rounds=str(rounds),
         product_runs=" ".join(f"{p:.2f}" for p in products),
         floor_runs=" ".join(f"{f:.2f}" for f in floors),
@@ -77,4 +84,6 @@ async def main(rounds: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    asyncio.run(main(parser.parse_args().rounds))
+    parser.add_argument("--persons", type=int, default=BAOAN)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.persons))

@@ -1,5 +1,5 @@
 """The raw floors the benchmarks compare against: the same number of messages through plain
-aiokafka (produce and consume) and through plain MQTT QoS 1 publishes to a subscriber."""
+aiokafka (produce and consume) and through plain MQTT QoS 1 publishes to a subscriber in another process."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import uuid
 import aiomqtt
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from tests.bench.watch import watching
 
 
 async def kafka_floor(bootstrap: str, count: int, payload: bytes) -> float:
@@ -43,32 +45,20 @@ async def kafka_floor(bootstrap: str, count: int, payload: bytes) -> float:
 
 
 async def mqtt_floor(host: str, port: int, count: int, payload: bytes) -> float:
-    """Seconds to publish ``count`` QoS 1 messages and have one subscriber receive them all."""
+    """Seconds to publish ``count`` QoS 1 messages until the last reaches a subscriber in another
+    process: the same observer (:mod:`tests.bench.watch`) that counts the product's notices."""
     root = f"floor-{uuid.uuid4().hex[:8]}"
-    received = 0
-    done = asyncio.Event()
-    async with aiomqtt.Client(host, port, max_queued_incoming_messages=0) as subscriber:
-        await subscriber.subscribe(f"{root}/#", qos=0)
+    async with (
+        watching(port, root, count, within=600) as phones,
+        aiomqtt.Client(host, port, max_inflight_messages=100) as publisher,
+    ):
+        limit = asyncio.Semaphore(200)
 
-        async def collect() -> None:
-            nonlocal received
-            async for _ in subscriber.messages:
-                received += 1
-                if received >= count:
-                    done.set()
-                    return
+        async def one(i: int) -> None:
+            async with limit:
+                await publisher.publish(f"{root}/notices/P{i:06d}", payload, qos=1)
 
-        task = asyncio.create_task(collect())
-        async with aiomqtt.Client(host, port, max_inflight_messages=100) as publisher:
-            limit = asyncio.Semaphore(200)
-
-            async def one(i: int) -> None:
-                async with limit:
-                    await publisher.publish(f"{root}/notices/P{i:06d}", payload, qos=1)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(one(i) for i in range(count)))
-            await asyncio.wait_for(done.wait(), timeout=600)
-            elapsed = time.perf_counter() - started
-        task.cancel()
-    return elapsed
+        started = time.monotonic()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        last_at = (await phones.result(within=600))["last_at"]
+    return last_at - started

@@ -1,15 +1,20 @@
-"""How every benchmark reports: the product's figure, the baseline measured in the same
-run, and their ratio, on one line, and appended as JSON to ``bench-results/results.jsonl``."""
+"""How every benchmark reports: the product's figure, its floor measured the same way in the
+same run, and their ratio, on one line; and one JSON line appended to the history
+(``tests/bench/history.jsonl``, or the file ``SANFANG_BENCH_HISTORY`` names) with the date,
+the commit and the machine's cores, so that a regression shows against earlier runs."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parents[2] / "bench-results" / "results.jsonl"
+ROOT = Path(__file__).resolve().parents[2]
+HISTORY = ROOT / "tests" / "bench" / "history.jsonl"
 
 
 @dataclass(frozen=True)
@@ -22,12 +27,31 @@ class Figure:
     higher_is_better: bool
 
 
+def history_path() -> Path:
+    """Where results are appended (the CI smoke test points it at a temporary file)."""
+    return Path(os.environ.get("SANFANG_BENCH_HISTORY") or HISTORY)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
 def report(benchmark: str, product: Figure, baseline: Figure, **extra: float | str) -> None:
-    """Print ``benchmark: product … | baseline … | ratio …`` and keep the record."""
+    """Print ``benchmark: product … | floor … | ratio …`` and append the record to the history.
+
+    The ratio is product / floor: for a duration 1.0 is the floor and more is slower, for a
+    rate (``higher_is_better``) 1.0 is the floor and less is slower.
+    """
     ratio = product.value / baseline.value if baseline.value else float("inf")
     line = (
         f"{benchmark}: {product.name} {product.value:,.3f} {product.unit} | "
-        f"baseline ({baseline.name}) {baseline.value:,.3f} {baseline.unit} | "
+        f"floor ({baseline.name}) {baseline.value:,.3f} {baseline.unit} | "
         f"ratio {ratio:,.2f}x"
     )
     if extra:
@@ -36,14 +60,17 @@ def report(benchmark: str, product: Figure, baseline: Figure, **extra: float | s
         )
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-    RESULTS.parent.mkdir(exist_ok=True)
     record = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": _commit(),
+        "cores": os.cpu_count(),
         "benchmark": benchmark,
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "product": asdict(product),
-        "baseline": asdict(baseline),
-        "ratio": ratio,
+        "figure": asdict(product),
+        "floor": asdict(baseline),
+        "ratio": round(ratio, 4),
         **extra,
     }
-    with RESULTS.open("a", encoding="utf-8") as out:
+    path = history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
