@@ -139,6 +139,9 @@ class Split(Deployment):
                 "SANFANG_PORT": str(ports[name]),
                 "SANFANG_PUBLIC_URL": self.ack_url,
                 "SANFANG_KAFKA_BOOTSTRAP": bootstrap,
+                # The bootstrap is the suite's own Tansu: one node, no idempotent producer.
+                "SANFANG_KAFKA_ENABLE_IDEMPOTENCE": "false",
+                "SANFANG_TOPIC_REPLICATION": "1",
             }
             self.groups[name] = Group(
                 f"sanfang run {name}", [_sanfang(), "run", name], own, workdir / f"{name}.log"
