@@ -18,8 +18,9 @@ One consumer group (``dispatch``) over three topics, each step idempotent:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import TypeVar
 
 from sqlalchemy import select, update
@@ -41,7 +42,7 @@ from services.dispatch.directory_store import current_version, load_directory
 from services.dispatch.domain.directory import Directory
 from services.dispatch.domain.ladder import Ladder
 from services.dispatch.domain.manual import build_manual_notices
-from services.dispatch.domain.notices import build_notices
+from services.dispatch.domain.notices import iter_notices
 from services.dispatch.domain.targeting import TargetingPolicy
 from services.dispatch.links import AckLinks
 from services.dispatch.push import notice_topic
@@ -127,8 +128,9 @@ class Dispatch:
     async def on_responses(self, batch: Sequence[Received]) -> None:
         """Write the notices of each response change, their app pushes and deadlines, once."""
 
-        async def notices_of(tx: AsyncConnection, change: Change) -> list[Notice]:
-            notices = build_notices(
+        async def notices_of(tx: AsyncConnection, change: Change) -> Iterator[Notice]:
+            # A generator: written a chunk at a time, a province's notices are never all in memory.
+            return iter_notices(
                 change,
                 self.directory,
                 self._policy,
@@ -139,9 +141,6 @@ class Dispatch:
                 previously_notified=await _told_before(tx, change.response_id),
                 sign=self._links.token,
             )
-            metrics.NOTICES.labels(notices[0].change.value if notices else "none").inc(len(notices))
-            log.info("response %s %s: %d notices", change.response_id, change.kind, len(notices))
-            return notices
 
         changes = [item.event for item in batch if isinstance(item.event, Change)]
         await self._notify("dispatch-responses", changes, notices_of)
@@ -149,7 +148,7 @@ class Dispatch:
     async def on_manual(self, batch: Sequence[Received]) -> None:
         """Write the notices of each manual notice request, their app pushes and deadlines, once."""
 
-        async def notices_of(tx: AsyncConnection, request: ManualNoticeRequested) -> list[Notice]:
+        async def notices_of(tx: AsyncConnection, request: ManualNoticeRequested) -> Iterator[Notice]:
             notices = build_manual_notices(
                 request,
                 self.directory,
@@ -166,7 +165,7 @@ class Dispatch:
                 len(notices),
                 len(set(request.recipients)) - len(notices),
             )
-            return notices
+            return iter(notices)
 
         requests = [item.event for item in batch if isinstance(item.event, ManualNoticeRequested)]
         await self._notify("dispatch-manual", requests, notices_of)
@@ -175,28 +174,35 @@ class Dispatch:
         self,
         consumer: str,
         events: Sequence[_Source],
-        notices_of: Callable[[AsyncConnection, _Source], Awaitable[list[Notice]]],
+        notices_of: Callable[[AsyncConnection, _Source], Awaitable[Iterator[Notice]]],
     ) -> None:
-        """In one transaction, claim the events not applied yet and write each one's notices."""
+        """In one transaction, claim the events not applied yet and write each one's notices
+        (all of them, in chunks: the transaction is what makes them one per person, once)."""
         if not events:
             return
         await self.refresh_directory()
         queued = 0
         async with self._outbox.transaction() as tx:
             for event in await claim(tx, consumer, events, self._clock.now()):
-                notices = await notices_of(tx, event)
-                await self._write(tx, notices)
-                queued += len(notices)
+                written = await self._write(tx, await notices_of(tx, event))
+                if isinstance(event, Change):
+                    log.info("response %s %s: %d notices", event.response_id, event.kind, written)
+                queued += written
         if queued:
             self.on_queued()
 
-    async def _write(self, tx: AsyncConnection, notices: list[Notice]) -> None:
-        """Notices of one event (one response id; a manual notice's request id stands for it)."""
+    async def _write(self, tx: AsyncConnection, notices: Iterator[Notice]) -> int:
+        """Notices of one event (one response id; a manual notice's request id stands for it),
+        ``_CHUNK`` at a time; returns how many."""
         now = self._clock.now()
         dialect = tx.dialect.name
         e = dispatch_tables.escalations.c
-        for start in range(0, len(notices), _CHUNK):
-            chunk = notices[start : start + _CHUNK]
+        first = self._ladder.due(now, 0)
+        written = 0
+        while chunk := list(islice(notices, _CHUNK)):
+            written += len(chunk)
+            if chunk[0].change is not NoticeChange.MANUAL:
+                metrics.NOTICES.labels(chunk[0].change.value).inc(len(chunk))
             response_id = chunk[0].response_id
             # A newer notice of the response supersedes the person's older, unacknowledged one.
             await tx.execute(
@@ -212,7 +218,6 @@ class Dispatch:
             await tx.execute(
                 insert_ignore(dispatch_tables.attempts, dialect), [self._push_row(n, now) for n in chunk]
             )
-            first = self._ladder.due(now, 0)
             waiting = [n for n in chunk if n.ack_by is not None]
             if first is not None and waiting:
                 await tx.execute(
@@ -220,6 +225,7 @@ class Dispatch:
                     [_escalation_row(n, now, first) for n in waiting],
                 )
             await self._outbox.add(tx, chunk)
+        return written
 
     def _push_row(self, notice: Notice, now: datetime) -> dict[str, object]:
         return dispatch_tables.pending_attempt(

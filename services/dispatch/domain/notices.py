@@ -25,18 +25,25 @@ input, or a notice built late, still gives the person the whole time to acknowle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from schemas.directory import Person
 from schemas.envelope import derived_id
 from schemas.notices import Notice, NoticeChange
 from schemas.responses import Level, ResponseActivated, ResponseEnded, ResponseLevelChanged
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.targeting import TargetingPolicy, recipients
+from services.dispatch.domain.targeting import TargetingPolicy, iter_recipients
 from services.dispatch.domain.templates import render_notice
 
-__all__ = ["LinkSigner", "NoticeSource", "ack_link", "build_notices", "link_with", "notice_id"]
+__all__ = [
+    "LinkSigner",
+    "NoticeSource",
+    "ack_link",
+    "build_notices",
+    "iter_notices",
+    "link_with",
+    "notice_id",
+]
 
 NoticeSource = ResponseActivated | ResponseLevelChanged | ResponseEnded
 """The response events that send notices (a proposal waits for a duty officer)."""
@@ -114,23 +121,61 @@ def build_notices(
     >>> {n.ack_by for n in notices}, notices[0].title
     ({None}, '【宝安区三防】石岩街道终止防汛防风Ⅳ级应急响应')
     """
+    return list(
+        iter_notices(
+            response_event,
+            directory,
+            policy,
+            ack_minutes=ack_minutes,
+            public_url=public_url,
+            hazard_text=hazard_text,
+            sent_at=sent_at,
+            previously_notified=previously_notified,
+            sign=sign,
+        )
+    )
+
+
+def iter_notices(
+    response_event: NoticeSource,
+    directory: Directory,
+    policy: TargetingPolicy,
+    *,
+    ack_minutes: int,
+    public_url: str,
+    hazard_text: str,
+    sent_at: datetime,
+    previously_notified: Iterable[str] = (),
+    sign: LinkSigner | None = None,
+) -> Iterator[Notice]:
+    """:func:`build_notices` one notice at a time, in person id order: what dispatch writes in
+    chunks, so that a province's fan-out never holds its notices all at once. The arguments
+    are checked when the first notice is asked for.
+
+    >>> from datetime import UTC, datetime
+    >>> from schemas.areas import Scope
+    >>> from schemas.responses import Explanation
+    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> event = ResponseActivated(event_id="evt-2", occurred_at=datetime(2024, 5, 3, tzinfo=UTC),
+    ...     response_id="r-2", scope=Scope.district(), level=Level.IV,
+    ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="typhoon-blue"))
+    >>> first = next(iter_notices(event, generate_baoan_directory(), TargetingPolicy(), ack_minutes=30,
+    ...     public_url="https://x", hazard_text="", sent_at=event.occurred_at))
+    >>> first.event_id == notice_id("evt-2", first.person_id)
+    True
+    """
     if ack_minutes <= 0:
         raise ValueError(f"ack_minutes must be positive, not {ack_minutes}")
     change, level, previous = _change(response_event)
     scope = response_event.scope
-    told = {p.person_id: p for p in recipients(directory, scope, level, policy)}
-    if previous is not None:
-        told |= {p.person_id: p for p in recipients(directory, scope, previous, policy)}
-    for person_id in previously_notified:
-        if directory.has_person(person_id):
-            told.setdefault(person_id, directory.person(person_id))
+    levels = [level] if previous is None else [level, previous]
+    earlier = frozenset(previously_notified)
     ended = change is NoticeChange.ENDED
     if sent_at.tzinfo is None:
         raise ValueError("sent_at must be timezone-aware")
     ack_by = None if ended else sent_at + timedelta(minutes=ack_minutes)
-    notices = []
-    for person_id in sorted(told):
-        person: Person = told[person_id]
+    for person in iter_recipients(directory, scope, levels, policy, also=earlier):
+        person_id = person.person_id
         event_id = notice_id(response_event.event_id, person_id)
         ack_url = ack_link(public_url, person_id, event_id, ack_by, sign)
         title, text = render_notice(
@@ -144,26 +189,23 @@ def build_notices(
             previous_level=previous,
             issued_at=response_event.occurred_at,
         )
-        notices.append(
-            Notice(
-                event_id=event_id,
-                occurred_at=response_event.occurred_at,
-                correlation_id=response_event.correlation_id,
-                causation_id=response_event.event_id,
-                response_id=response_event.response_id,
-                response_event_id=response_event.event_id,
-                person_id=person_id,
-                unit_id=person.unit_id,
-                change=change,
-                level=level,
-                drill=response_event.drill,
-                title=title,
-                text=text,
-                ack_by=ack_by,
-                directory_version=directory.version,
-            )
+        yield Notice(
+            event_id=event_id,
+            occurred_at=response_event.occurred_at,
+            correlation_id=response_event.correlation_id,
+            causation_id=response_event.event_id,
+            response_id=response_event.response_id,
+            response_event_id=response_event.event_id,
+            person_id=person_id,
+            unit_id=person.unit_id,
+            change=change,
+            level=level,
+            drill=response_event.drill,
+            title=title,
+            text=text,
+            ack_by=ack_by,
+            directory_version=directory.version,
         )
-    return notices
 
 
 def _change(event: NoticeSource) -> tuple[NoticeChange, Level, Level | None]:

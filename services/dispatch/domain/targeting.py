@@ -20,6 +20,9 @@ switched off with ``agency_command_on_street_scopes``.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Iterator
+from itertools import pairwise
+
 from pydantic import Field, model_validator
 
 from schemas.areas import Scope
@@ -28,7 +31,7 @@ from schemas.envelope import Model
 from schemas.responses import Level
 from services.dispatch.domain.directory import Directory
 
-__all__ = ["DEFAULT_POLICY", "TargetingPolicy", "recipients"]
+__all__ = ["DEFAULT_POLICY", "TargetingPolicy", "iter_recipients", "recipients"]
 
 _COMMAND = frozenset({Role.UNIT_LEADER, Role.DUTY_CONTACT})
 
@@ -93,13 +96,40 @@ def recipients(
     >>> {p.street for p in told} == {Street.SONGGANG, None}
     True
     """
-    roles = policy.roles_for(level)
-    chosen = [
-        person
-        for person in directory.persons
-        if person.role in roles and _in_scope(directory, person, scope, policy)
-    ]
-    return sorted(chosen, key=lambda person: person.person_id)
+    return list(iter_recipients(directory, scope, [level], policy))
+
+
+def iter_recipients(
+    directory: Directory,
+    scope: Scope,
+    levels: list[Level],
+    policy: TargetingPolicy = DEFAULT_POLICY,
+    *,
+    also: Container[str] = (),
+) -> Iterator[Person]:
+    """The persons to tell at any of ``levels`` over ``scope``, and those of ``also`` (person
+    ids) still in the directory, in person id order, one at a time.
+
+    One pass over the directory (which is sorted by person id), so a province-sized audience
+    is never held as a list.
+
+    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> baoan = generate_baoan_directory()
+    >>> graded = TargetingPolicy.graded()
+    >>> told = iter_recipients(baoan, Scope.district(), [Level.III, Level.IV], graded, also={"gone"})
+    >>> [p.person_id for p in told] == [p.person_id for p in recipients(baoan, Scope.district(),
+    ...     Level.III, graded)]
+    True
+    """
+    roles = frozenset().union(*(policy.roles_for(level) for level in levels))
+    persons: Iterable[Person] = directory.persons
+    # Directory.build sorts by id; a directory made another way is sorted here (a list of
+    # references, not of persons) so that the order, and so each chunk's locks, stay the same.
+    if any(a.person_id > b.person_id for a, b in pairwise(directory.persons)):
+        persons = sorted(directory.persons, key=lambda person: person.person_id)
+    for person in persons:
+        if person.person_id in also or (person.role in roles and _in_scope(directory, person, scope, policy)):
+            yield person
 
 
 def _in_scope(directory: Directory, person: Person, scope: Scope, policy: TargetingPolicy) -> bool:
