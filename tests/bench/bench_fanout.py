@@ -35,7 +35,7 @@ from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import SystemClock
 from services.core.settings import Settings
 from tests.bench.floors import kafka_floor, mqtt_floor
-from tests.bench.people import seed_directory
+from tests.bench.people import seed_elsewhere
 from tests.bench.report import Figure, report
 from tests.bench.watch import watching
 from tests.integration.dispatch.helpers import activation, dispatch_running, publish
@@ -63,7 +63,7 @@ async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -
         mqtt_port=mqtt_port,
         mqtt_topic_root=f"bench-{tag}",
     )
-    await seed_directory(settings, persons)
+    await asyncio.to_thread(seed_elsewhere, settings.data_dir, persons)
     async with (
         watching(mqtt_port, settings.mqtt_topic_root, persons) as phones,
         dispatch_running(settings, bootstrap, SystemClock()),
