@@ -39,7 +39,14 @@ def _commit() -> str:
         )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return out.stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "services", "schemas"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    # Code not committed yet is not the commit's: say so, or the history would lie.
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def report(benchmark: str, product: Figure, baseline: Figure, **extra: float | str) -> None:
