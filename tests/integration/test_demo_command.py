@@ -20,7 +20,8 @@ from services.core.settings import Settings
 from services.core.store import Store
 from tests.conftest import MQTT_HOST, MQTT_PORT, unique
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# The command itself may take up to 600 s (its subprocess timeout) on a loaded box.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(700)]
 
 SANFANG = str(Path(sys.executable).with_name("sanfang"))
 
