@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 GATEWAY_TOKEN = "faults-gateway-" + "x7Qp2Lm9" * 4
 _CUE_PATIENCE = 120.0  # seconds a cue is retried while the services are down
-_SETTLE_SECONDS = 240.0  # at most this long for the services to come to rest at the end
+_SETTLE_SECONDS = 480.0  # at most this long for the services to catch up at the end (a loaded box)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from tests.faults.suite import run_suite
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow, pytest.mark.postgres]
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)
 async def test_storm_day_under_faults_breaks_no_invariant(tmp_path: Path) -> None:
     reports = await run_suite("short", tmp_path)
     tables = "\n\n".join(report.table() for report in reports)

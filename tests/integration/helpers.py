@@ -59,7 +59,10 @@ async def running(
         raise TimeoutError("sanfang did not become ready within 60 s")
     base = f"http://127.0.0.1:{settings.port}"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends them: reusing one the
+        # server is closing at that instant fails with a ReadError (seen on a loaded machine).
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
             yield Sanfang(runtime, http, settings)
     finally:
         stop.set()
