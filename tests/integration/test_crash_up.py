@@ -52,19 +52,22 @@ class Up:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def start(self) -> None:
-        env = {
+    def env(self) -> dict[str, str]:
+        """The environment `sanfang up` runs with: the shared Mosquitto, its own topic root."""
+        return {
             **os.environ,
             "SANFANG_MQTT_HOST": MQTT_HOST,
             "SANFANG_MQTT_PORT": str(MQTT_PORT),
             "SANFANG_MQTT_TOPIC_ROOT": self.root,
             "SANFANG_DEMO_DIRECTORY": "true",
         }
+
+    def start(self) -> None:
         self.starts += 1
         log = (self.data_dir.parent / f"up-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
             [SANFANG, "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            env=env,
+            env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, the broker in it

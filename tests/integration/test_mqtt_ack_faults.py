@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from services.core.store import Store
 from tests.conftest import unique
 from tests.faults.infra import PrivateMosquitto
 from tests.integration.helpers import NoticeWatcher, wait_until
-from tests.integration.test_crash_up import PERSONS, SANFANG, Up, _warning
+from tests.integration.test_crash_up import PERSONS, Up, _warning
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -43,7 +42,7 @@ class UpOn(Up):
         super().__init__(data_dir)
         self.mqtt_port = mqtt_port
 
-    def start(self) -> None:
+    def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SANFANG_")}
         env.update(
             {
@@ -54,15 +53,7 @@ class UpOn(Up):
                 "SANFANG_DEMO_DIRECTORY": "true",
             }
         )
-        self.starts += 1
-        log = (self.data_dir.parent / f"up-{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [SANFANG, "up", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        return env
 
     def signal(self, sig: signal.Signals) -> None:
         assert self.process is not None
