@@ -133,7 +133,7 @@ async def test_map_grouped_proposals_and_live_board(
         assert await page.locator("#by-street .bar-row").count() >= 1
         for _ in range(50):
             text = await page.locator("#timeline").inner_text()
-            if "信号 Signal" in text and "通知" in text:
+            if "信号 Signal" in text and ("已确认 2" in text or "已确认 1" in text):
                 break
             await page.wait_for_timeout(200)
         assert "信号 Signal" in text, text

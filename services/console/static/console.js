@@ -301,7 +301,15 @@ function barRow(row) {
 }
 
 let timelineAt = 0;
+let timelineTimer = null;
 let boardStreets = null;
+
+// The timeline is read at most every 1.5 s; a change inside that window is read when it ends,
+// so the last update of a burst is never left out.
+function timelineSoon(responseId) {
+  clearTimeout(timelineTimer);
+  timelineTimer = setTimeout(() => loadTimeline(responseId), Math.max(0, 1500 - (Date.now() - timelineAt)));
+}
 
 async function loadTimeline(responseId) {
   timelineAt = Date.now();
@@ -330,7 +338,7 @@ function renderBoard(board) {
   $("pending-total").textContent = board.pending_total;
   rows($("pending"), ["姓名 Name", "单位 Unit", "角色 Role", "升级 Step", "下一步 Next step", ""], board.pending.map((p) => pendingRow(p, $("board-error"))));
   $("live-state").textContent = `实时更新 Live · ${time(new Date().toISOString())}`;
-  if (Date.now() - timelineAt > 1500) loadTimeline(r.response_id);
+  timelineSoon(r.response_id);
   const key = `${r.level}|${r.state}`;
   if (boardStreets !== key) { boardStreets = key; boardMap(r); }
 }
@@ -364,7 +372,7 @@ async function ackFor(noticeId, name, error, after) {
 function board(responseId) {
   show("board");
   $("board-error").textContent = "";
-  boardStreets = null; timelineAt = 0;
+  boardStreets = null; timelineAt = 0; clearTimeout(timelineTimer);
   $("timeline").replaceChildren();
   if (stream) stream.close();
   stream = new EventSource(`/api/v1/responses/${encodeURIComponent(responseId)}/board/stream`);
