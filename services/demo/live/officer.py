@@ -26,7 +26,7 @@ from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.demo.live.agenda import Agenda
-from services.demo.season.officer import OFFICERS, decide
+from services.demo.season.officer import OFFICERS, after_district, decide
 
 __all__ = ["LiveOfficer"]
 
@@ -65,7 +65,8 @@ class LiveOfficer:
         for row in rows:
             if row.state != "proposed":
                 continue
-            previous = json.loads(row.explanation).get("previous_level")
+            why = json.loads(row.explanation)
+            previous = why.get("previous_level")
             mark = (row.response_id, row.level, str(previous))
             if mark in self._seen:
                 continue
@@ -75,6 +76,7 @@ class LiveOfficer:
                 street_proposal=row.scope_key != Scope.district().key,
                 district_active=(Scope.district().key, row.drill) in running,
                 street_active=previous is not None,
+                district_just_ended=after_district(why.get("summary", "")),
             )
             rng = random.Random(f"officer:{self.seed}:{row.response_id}:{row.level}")  # noqa: S311
             at = row.updated_at + timedelta(seconds=rng.uniform(120, 720))

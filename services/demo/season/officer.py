@@ -1,8 +1,9 @@
 """The season's duty officers: they answer every proposal within minutes.
 
-They confirm what the rules propose, except a street-level activation from rainfall while
-the district response is already running: that street is covered, so they reject it (and
-say so). Pure: the live demo asks the same question of the API's view of the responses.
+They confirm what the rules propose, except a street-level activation while the district
+response is running, or proposed because it has just ended: that street is (or was) covered,
+so they reject it (and say so). Pure: the live demo asks the same question of the API's view
+of the responses.
 
 >>> decide(street_proposal=True, district_active=True, street_active=False)
 (False, '全区应急响应已覆盖该街道 / covered by the district response')
@@ -17,20 +18,30 @@ from schemas.commands import Command, ProposalConfirmed, ProposalRejected
 from schemas.envelope import derived_id
 from schemas.responses import ResponseProposed
 from services.replay.domain.whatif import Answer
+from services.rules.domain.cover import DISTRICT_ENDED
 from services.rules.domain.state import RulesState, track_key
 
-__all__ = ["OFFICERS", "decide", "officer_answer", "season_officer"]
+__all__ = ["OFFICERS", "after_district", "decide", "officer_answer", "season_officer"]
 
 OFFICERS = ("duty-chen", "duty-li", "duty-wang", "duty-zhao")
 _COVERED = "全区应急响应已覆盖该街道 / covered by the district response"
 _CONFIRMED = "已会商确认 / confirmed after consultation"
+_HANDLED = "已在刚结束的全区应急响应中处置 / handled under the district response that just ended"
 
 
-def decide(*, street_proposal: bool, district_active: bool, street_active: bool) -> tuple[bool, str]:
-    """Whether to confirm a proposal, and the note the officer writes."""
-    if street_proposal and district_active and not street_active:
-        return False, _COVERED
+def decide(
+    *, street_proposal: bool, district_active: bool, street_active: bool, district_just_ended: bool = False
+) -> tuple[bool, str]:
+    """Whether to confirm a proposal, and the note the officer writes. ``district_just_ended``:
+    the proposal was raised because the district response over the street ended."""
+    if street_proposal and not street_active and (district_active or district_just_ended):
+        return False, _COVERED if district_active else _HANDLED
     return True, _CONFIRMED
+
+
+def after_district(summary: str) -> bool:
+    """Whether a proposal's explanation says the district response over the street ended."""
+    return summary.startswith(DISTRICT_ENDED[0])
 
 
 def officer_answer(proposal: ResponseProposed, confirm: bool, note: str, rng: random.Random) -> Command:
@@ -63,6 +74,7 @@ def season_officer(seed: int, made: list[Command]) -> Answer:
             street_proposal=event.scope.kind == "streets",
             district_active=district is not None and district.response is not None,
             street_active=street is not None and street.response is not None,
+            district_just_ended=after_district(event.explanation.summary),
         )
         command = officer_answer(event, confirm, note, rng)
         made.append(command)

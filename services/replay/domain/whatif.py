@@ -199,7 +199,7 @@ def rerun(
 
     ``tracks`` maps recorded response ids to track keys, for re-aiming recorded commands;
     ``answer`` is the officer of this run, called on each proposal: the command it returns is
-    applied at its own ``occurred_at``.
+    applied at its own ``occurred_at``. Inputs and deadlines are taken in one time order.
 
     >>> rerun([], RulesFile(id="x", version="1"))
     []
@@ -212,27 +212,35 @@ def rerun(
     state, out = RulesState.empty(), []
     serial = len(queue)
     answers: set[str] = set()
-    while queue:
-        _, _, item = heapq.heappop(queue)
-        state, events = _ticks(state, rules, item.occurred_at)
+    stalled: datetime | None = None  # a deadline that moved nothing: not ticked again until an input
+    while True:
+        due = next_deadline(state)
+        upto = queue[0][2].occurred_at if queue else until
+        item: Recorded | Tick
+        if due is not None and upto is not None and due <= upto and due != stalled:
+            item = Tick(now=due)
+        elif queue:
+            item = heapq.heappop(queue)[2]
+            stalled = None
+        else:
+            break
         if isinstance(item, _AIMED) and item.event_id not in answers:
             retargeted = _retarget(item, state, tracks)
             if retargeted is None:
-                out += events
                 continue
             item = retargeted
-        state, decided = apply(state, item, rules)
-        events += decided
+        state, events = apply(state, item, rules)
+        if isinstance(item, Tick) and next_deadline(state) == due:
+            stalled = due  # the engine would tick the same deadline forever
         out += events
         for event in events:
+            # An answer to a proposal a deadline raised is applied at its own time too, before
+            # later deadlines (the cause may lapse an hour on: the officer answered before that).
             reply = answer(event, state) if answer and isinstance(event, ResponseProposed) else None
             if reply is not None:
                 answers.add(reply.event_id)
                 serial += 1
                 heapq.heappush(queue, (input_order(reply), serial, reply))
-    if until is not None:
-        state, events = _ticks(state, rules, until)
-        out += events
     return out
 
 
@@ -261,17 +269,6 @@ def assumed_officer(answered: dict[str, list[datetime]], delay: timedelta, made:
         return confirm
 
     return answer
-
-
-def _ticks(state: RulesState, rules: RulesFile, until: datetime) -> tuple[RulesState, list[ResponseEvent]]:
-    """The decisions that fall due before ``until``, each taken at its deadline."""
-    events: list[ResponseEvent] = []
-    while (due := next_deadline(state)) is not None and due <= until:
-        state, decided = apply(state, Tick(now=due), rules)
-        events += decided
-        if next_deadline(state) == due:
-            break  # nothing moved: the engine would tick the same deadline forever
-    return state, events
 
 
 def what_if(

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from schemas.areas import Scope
 from schemas.envelope import derived_id
 from schemas.responses import (
     Level,
@@ -23,18 +24,31 @@ from schemas.rules import Decision, Direction, RulesFile, Source
 from services.rules.domain.explain import Trigger, Words, explanation, level_words, scope_words
 from services.rules.domain.state import Active, Cause, Proposal, RulesState, Track, track_key
 
-__all__ = ["Overtaken", "coverage", "overtaken", "reconcile", "response_id_for"]
+__all__ = ["Overtaken", "coverage", "covering", "overtaken", "reconcile", "reconcile_in", "response_id_for"]
 
 _UNCONFIRMED: Words = ("该映射尚待区三防指挥部确认", "the bureau has not yet confirmed this mapping")
 
 
+def reconcile_in(
+    state: RulesState, track: Track, trigger: Trigger, rules: RulesFile
+) -> tuple[Track, list[ResponseEvent]]:
+    """:func:`reconcile` a track of ``state``, with the district-wide response around it."""
+    return reconcile(track, trigger, rules, coverage(state, track), covering(state, track))
+
+
 def reconcile(
-    track: Track, trigger: Trigger, rules: RulesFile, note: Words | None = None
+    track: Track,
+    trigger: Trigger,
+    rules: RulesFile,
+    note: Words | None = None,
+    covered: Level | None = None,
 ) -> tuple[Track, list[ResponseEvent]]:
     """Decide what ``track`` needs now that its causes changed, and the events that say so.
 
     Overlapping causes combine to the highest level; a level reached automatically is
-    applied at once even while a higher one waits for an officer.
+    applied at once even while a higher one waits for an officer. ``covered`` is the level
+    of a district-wide response over a street track: an officer is not asked to start or
+    raise the street to that level or below, as the district response already covers it.
     """
     if not track.causes:
         track = track.model_copy(update={"veto": None, "rejected": None, "declined_lower": None})
@@ -53,7 +67,11 @@ def reconcile(
         track, raised = _apply_up(track, auto, trigger, rules, note)
         events += raised
         current = auto.level
-    wanted = top is not None and (current is None or top.level > current)
+    wanted = (
+        top is not None
+        and (current is None or top.level > current)
+        and (covered is None or top.level > covered)
+    )
     if top is not None and wanted and not _vetoed(track, top.level) and not _rejected(track, top.level):
         track, proposed = _propose_up(track, top, trigger, rules, note)
         return track, events + proposed
@@ -69,13 +87,22 @@ def response_id_for(track: Track, trigger_id: str) -> str:
     return derived_id("response", track.scope.key, "drill" if track.drill else "real", trigger_id)
 
 
+def covering(state: RulesState, track: Track) -> Level | None:
+    """The level of the district-wide response (of the same kind, real or drill) that covers
+    a street track; None for the district track itself, or when no district response runs."""
+    if track.street is None:
+        return None
+    district = state.tracks.get(track_key(Scope.district(), track.drill))
+    return district.response.level if district is not None and district.response is not None else None
+
+
 def coverage(state: RulesState, track: Track) -> Words | None:
     """How the district and street responses relate, for the explanation of a decision."""
     if track.street is not None:
-        district = state.tracks.get(f"{'drill' if track.drill else 'real'}|district")
-        if district is None or district.response is None:
+        level = covering(state, track)
+        if level is None:
             return None
-        zh, en = level_words(district.response.level)
+        zh, en = level_words(level)
         return f"全区{zh}应急响应同时覆盖本街道", f"the district-wide {en} response also covers this street"
     streets = [
         t for t in state.tracks.values() if t.drill == track.drill and t.street is not None and t.response
@@ -142,6 +169,7 @@ def overtaken(
         if response_id in settled and refused is None:
             continue
         running = now_track.response.level if now_track is not None and now_track.response else None
+        covered = covering(after, now_track) if now_track is not None else None
         old = before.tracks.get(key)
         found.append(
             Overtaken(
@@ -149,14 +177,14 @@ def overtaken(
                 raised_ids=ids,
                 level=level,
                 running=running,
-                reason=refused or _overtaken_reason(old, now_track, proposal, level),
+                reason=refused or _overtaken_reason(old, now_track, proposal, level, covered),
             )
         )
     return found
 
 
 def _overtaken_reason(
-    before: Track | None, after: Track | None, proposal: Proposal | None, level: Level
+    before: Track | None, after: Track | None, proposal: Proposal | None, level: Level, covered: Level | None
 ) -> Words:
     running = after.response if after is not None else None
     down = proposal is not None and proposal.direction is Direction.DOWN
@@ -166,6 +194,9 @@ def _overtaken_reason(
     if running is not None and not down and running.level >= level:
         zh, en = level_words(running.level)
         return f"响应已按{zh}运行，无需再确认", f"a response at {en} already runs"
+    if covered is not None and not down and covered >= level:
+        zh, en = level_words(covered)
+        return f"全区{zh}应急响应已覆盖本街道", f"the district-wide {en} response covers this street"
     gone = [
         cause
         for k, cause in (before.causes.items() if before is not None else ())

@@ -38,6 +38,7 @@ from schemas.rainfall import GaugeReading
 from schemas.responses import ResponseEvent
 from schemas.rules import RulesFile
 from schemas.warnings import WarningSignal
+from services.rules.domain.cover import cover_streets
 from services.rules.domain.officer import apply_command
 from services.rules.domain.rainfall import apply_reading, dry_step
 from services.rules.domain.signals import apply_signal
@@ -76,6 +77,16 @@ def apply(
     ``staleness`` (a replay of what happened) every signal counts.
     See the module docstring for an example.
     """
+    state, events = _decide(state, item, rules, staleness)
+    if not events:
+        return state, events
+    state, raised = cover_streets(state, events, rules)
+    return state, events + raised
+
+
+def _decide(
+    state: RulesState, item: Input, rules: RulesFile, staleness: Staleness | None
+) -> tuple[RulesState, list[ResponseEvent]]:
     if isinstance(item, Tick):
         return apply_tick(state, item.now, rules)
     if isinstance(item, GaugeReading):

@@ -14,7 +14,7 @@ from schemas.areas import Scope, Street
 from schemas.rainfall import GaugeReading
 from schemas.responses import ResponseEvent
 from schemas.rules import RainfallRule, RulesFile, Source
-from services.rules.domain.decisions import coverage, reconcile
+from services.rules.domain.decisions import reconcile_in
 from services.rules.domain.explain import Trigger
 from services.rules.domain.state import Cause, RulesState, Station, Track, track_key
 from services.rules.domain.windows import KEEP_MINUTES, measure, minute_of, prune
@@ -207,7 +207,7 @@ def _evaluate_street(
     if fired:
         top = max(fired, key=lambda c: c.level.rank)
         trigger = replace(origin, rule=top.rule, reason=(top.label_zh, top.label_en))
-        track, events = reconcile(track, trigger, rules, coverage(state, track))
+        track, events = reconcile_in(state, track, trigger, rules)
     return replace(state, tracks={**state.tracks, key: track}), events
 
 

@@ -10,7 +10,7 @@ from schemas.areas import Scope
 from schemas.responses import ResponseEvent
 from schemas.rules import RulesFile, Source
 from schemas.warnings import WarningAction, WarningSignal
-from services.rules.domain.decisions import coverage, reconcile
+from services.rules.domain.decisions import reconcile_in
 from services.rules.domain.explain import Trigger, signal_words
 from services.rules.domain.state import Cause, RulesState, Track, track_key
 
@@ -42,7 +42,7 @@ def apply_signal(
         if changed:
             rule = old.rule if old is not None else f"signal:{signal.hazard.value}"
             trigger = _trigger(signal, scope, rule)
-            track, decided = reconcile(track, trigger, rules, coverage(state, track))
+            track, decided = reconcile_in(state, track, trigger, rules)
             events += decided
         tracks[key] = track
         state = replace(state, tracks=tracks)

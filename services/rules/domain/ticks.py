@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from schemas.envelope import derived_id
 from schemas.responses import ResponseEvent, ResponseProposed
 from schemas.rules import RulesFile, Source
-from services.rules.domain.decisions import coverage, reconcile
+from services.rules.domain.decisions import reconcile_in
 from services.rules.domain.explain import Trigger, Words
 from services.rules.domain.rainfall import recheck_stations
 from services.rules.domain.state import Cause, RulesState
@@ -66,7 +66,7 @@ def _expire(
         causation_id=None if end_input.startswith("tick:") else end_input,
     )
     track = track.model_copy(update={"causes": causes})
-    track, events = reconcile(track, trigger, rules, coverage(state, track))
+    track, events = reconcile_in(state, track, trigger, rules)
     return replace(state, tracks={**state.tracks, key: track}), events
 
 

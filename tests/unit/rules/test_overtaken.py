@@ -38,3 +38,24 @@ def test_a_raise_overtaken_by_the_cancel_falls_back_to_the_running_level() -> No
     closed = overtaken(before, after, decided)
     assert len(closed) == 1
     assert closed[0].level is Level.II
+
+
+def test_a_street_proposal_is_closed_when_a_district_response_covers_it() -> None:
+    before, events = run(DEFAULT, [signal("w1", RS, Colour.ORANGE, scope=SONGGANG)])
+    assert [e.kind for e in events] == ["response.proposed"]
+    after, decided = run(DEFAULT, [signal("w2", TY, Colour.YELLOW, minute=5)], before)
+    assert [(e.kind, e.scope.kind) for e in decided] == [("response.activated", "district")]
+    closed = overtaken(before, after, decided)
+    assert [(c.response_id, c.level, c.running) for c in closed] == [(events[0].response_id, Level.III, None)]
+    assert closed[0].reason == (
+        "全区Ⅲ级应急响应已覆盖本街道",
+        "the district-wide level III response covers this street",
+    )
+
+
+def test_a_district_response_below_the_street_proposal_leaves_it_waiting() -> None:
+    before, events = run(DEFAULT, [signal("w1", RS, Colour.ORANGE, scope=SONGGANG)])
+    after, decided = run(DEFAULT, [signal("w2", TY, Colour.BLUE, minute=5)], before)
+    assert [e.kind for e in decided] == ["response.activated"]
+    assert overtaken(before, after, decided) == []
+    assert after.tracks["real|streets:songgang"].proposal is not None

@@ -147,7 +147,7 @@ def test_a_lower_signal_of_another_hazard_does_not_lower_the_level() -> None:
     assert brief(events) == [("activated", "district", "III")]
 
 
-def test_district_and_street_responses_are_separate_and_explained_together() -> None:
+def test_a_street_the_district_response_covers_is_proposed_once_that_ends() -> None:
     state, events = run(
         DEFAULT,
         [
@@ -155,9 +155,29 @@ def test_district_and_street_responses_are_separate_and_explained_together() -> 
             signal("w2", RS, Colour.ORANGE, minute=10, scope=streets(Street.SONGGANG)),
         ],
     )
-    assert brief(events) == [("activated", "district", "III"), ("proposed", "streets:songgang", "III")]
-    assert "全区Ⅲ级应急响应同时覆盖本街道" in events[1].explanation.summary
-    assert "the district-wide level III response also covers this street" in events[1].explanation.summary
+    # The district-wide level III response covers Songgang: no officer is asked for it.
+    assert brief(events) == [("activated", "district", "III")]
+    state, more = run(DEFAULT, [cancel("w3", TY, minute=30), tick(90)], state)
+    assert brief(more) == [("ended", "district", None), ("proposed", "streets:songgang", "III")]
+    assert more[1].occurred_at == more[0].occurred_at
+    assert "全区应急响应已结束" in more[1].explanation.summary
+    assert "松岗街道暴雨橙色预警信号" in more[1].explanation.summary
+    state, last = run(DEFAULT, [confirm(more[1].response_id, minute=95)], state)
+    assert brief(last) == [("activated", "streets:songgang", "III")]
+    assert state.active_levels() == {"real|streets:songgang": Level.III}
+
+
+def test_a_street_asking_for_more_than_the_district_gives_is_proposed_and_explained() -> None:
+    state, events = run(
+        DEFAULT,
+        [
+            signal("w1", TY, Colour.BLUE),
+            signal("w2", RS, Colour.ORANGE, minute=10, scope=streets(Street.SONGGANG)),
+        ],
+    )
+    assert brief(events) == [("activated", "district", "IV"), ("proposed", "streets:songgang", "III")]
+    assert "全区Ⅳ级应急响应同时覆盖本街道" in events[1].explanation.summary
+    assert "the district-wide level IV response also covers this street" in events[1].explanation.summary
     state, more = run(
         DEFAULT, [confirm(events[1].response_id, minute=12), cancel("w3", TY, minute=30), tick(90)], state
     )
