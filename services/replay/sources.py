@@ -1,12 +1,13 @@
 """Where a replay reads the recorded events: the event store (the ``events`` table) or the
 Kafka topics themselves, and the directory (``units``, ``persons``) for grouping.
 
-Both yield parsed events in chunks and report progress as (read, total). Errors of the
-database or of Kafka are translated to :class:`SourceError` here.
+The store yields the events' JSON payloads and Kafka parsed events, in chunks; both report
+progress as (read, total). Errors of the database or of Kafka are translated to
+:class:`SourceError` here.
 
 >>> async def demo(store: Store) -> None:  # doctest: +SKIP
 ...     async for chunk in read_store(store, start=None, end=None):
-...         ledger.add_all(chunk)
+...         add_payloads(ledger, chunk)
 """
 
 from __future__ import annotations
@@ -70,25 +71,24 @@ async def count_store(store: Store, *, start: datetime | None, end: datetime | N
 
 async def read_store(
     store: Store, *, start: datetime | None, end: datetime | None, progress: Progress | None = None
-) -> AsyncIterator[list[AnyEvent]]:
-    """The window's recorded events, in the order they were recorded, in chunks."""
+) -> AsyncIterator[list[str]]:
+    """The window's recorded events as their JSON payloads, in the order they were recorded,
+    in chunks: parsing is the ledger's (:func:`~services.replay.domain.payloads.add_payloads`),
+    which reads most of them without building their models."""
     total = await count_store(store, start=start, end=end) if progress else None
     e = tables.events.c
     query = select(e.payload).where(*_window(start, end)).order_by(e.seq).execution_options(yield_per=CHUNK)
     done = 0
     try:
         async with store.read() as conn:
-            result = await conn.stream(query)
-            async for rows in result.partitions(CHUNK):
-                chunk = [parse_event(row.payload) for row in rows]
+            result = await conn.stream_scalars(query)
+            async for chunk in result.partitions(CHUNK):
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-                yield chunk
+                yield list(chunk)
     except SQLAlchemyError as exc:
         raise SourceError(f"cannot read the recorded events: {exc}") from exc
-    except ValidationError as exc:
-        raise SourceError(f"a recorded event no longer matches its contract: {exc}") from exc
 
 
 async def read_notice_times(

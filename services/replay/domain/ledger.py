@@ -38,7 +38,15 @@ from schemas.responses import (
 from schemas.topics import AnyEvent
 from schemas.warnings import WarningSignal
 
-__all__ = ["AckRecord", "DeliveryRecord", "EscalationRecord", "Ledger", "NoticeRecord", "NoticeTimes"]
+__all__ = [
+    "AckRecord",
+    "DeliveryRecord",
+    "EscalationRecord",
+    "FastRecord",
+    "Ledger",
+    "NoticeRecord",
+    "NoticeTimes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,10 @@ class EscalationRecord:
     action: str
 
 
+FastRecord = NoticeRecord | DeliveryRecord | AckRecord | EscalationRecord
+"""A person-level event's record, read without its model (see :mod:`.payloads`)."""
+
+
 @dataclass
 class Ledger:
     """Every recorded event a review needs, deduplicated by event id."""
@@ -153,6 +165,23 @@ class Ledger:
                 self.commands.append(event)
             case _:
                 return False  # dead letters: listed by the API, not part of a review
+        return True
+
+    def keep(self, event_id: str, record: FastRecord) -> bool:
+        """Keep the record of a person-level event read without its model; returns False for
+        a duplicate. Same effect as :meth:`add` of the event itself."""
+        if event_id in self.seen:
+            return False
+        self.seen.add(event_id)
+        match record:
+            case NoticeRecord():
+                self.notices[event_id] = record
+            case DeliveryRecord():
+                self.deliveries.append(record)
+            case AckRecord():
+                self.acks.append(record)
+            case EscalationRecord():
+                self.escalations.append(record)
         return True
 
     def add_all(self, events: Iterable[AnyEvent]) -> int:

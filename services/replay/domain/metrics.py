@@ -19,8 +19,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from schemas.areas import Street
@@ -46,7 +46,7 @@ from services.replay.domain.results import (
 )
 from services.replay.domain.stats import spread
 
-__all__ = ["DrillSplit", "first_acks", "review_figures", "scope_label"]
+__all__ = ["DrillSplit", "beijing_days", "first_acks", "review_figures", "scope_label"]
 
 #: How long after a rainfall activation a rainstorm signal still makes it "pre-emptive".
 PRE_EMPTIVE_WINDOW = timedelta(hours=24)
@@ -87,17 +87,64 @@ def review_figures(
 ) -> DrillSplit:
     """The metrics of everything in ``ledger``, real events and drills apart; ``recorded``:
     the store's times of each notice by id (None when replaying from Kafka)."""
+    # The person-level lists (a million records in a season) are walked once here, for both
+    # sides; each side then only looks up its own notices.
+    split = {False: _Side(), True: _Side()}
+    for notice_id, notice in ledger.notices.items():
+        split[notice.drill].notices[notice_id] = notice
+    drill_of = {notice_id: notice.drill for notice_id, notice in ledger.notices.items()}
+    for notice_id, ack in first_acks(a for a in ledger.acks if a.notice_id in drill_of).items():
+        split[drill_of[notice_id]].acks[notice_id] = ack
+    given: dict[str, datetime] = {}
+    delivered: dict[str, datetime] = {}
+    failed = DeliveryStatus.FAILED
+    for delivery in ledger.deliveries:
+        notice_id = delivery.notice_id
+        drill = drill_of.get(notice_id)
+        if drill is None:
+            continue
+        side = split[drill]
+        side.deliveries += 1
+        side.failed_deliveries += delivery.status is failed
+        held = given.get(notice_id)
+        if held is None or delivery.at < held:
+            given[notice_id] = delivery.at
+        if delivery.channel is Channel.APP and delivery.status is DeliveryStatus.DELIVERED:
+            done = delivered.get(notice_id)
+            if done is None or delivery.at < done:
+                delivered[notice_id] = delivery.at
+    for step in ledger.escalations:
+        drill = drill_of.get(step.notice_id)
+        if drill is not None:
+            split[drill].escalations.append(step)
     return DrillSplit(
-        real=_figures(ledger, people, recorded, drill=False),
-        drill=_figures(ledger, people, recorded, drill=True),
+        real=_figures(ledger, people, recorded, split[False], given, delivered, drill=False),
+        drill=_figures(ledger, people, recorded, split[True], given, delivered, drill=True),
     )
 
 
+@dataclass
+class _Side:
+    """Real events' or drills' share of the person-level records."""
+
+    notices: dict[str, NoticeRecord] = field(default_factory=dict)
+    acks: dict[str, AckRecord] = field(default_factory=dict)
+    escalations: list[EscalationRecord] = field(default_factory=list)
+    deliveries: int = 0
+    failed_deliveries: int = 0
+
+
 def _figures(
-    ledger: Ledger, people: People, recorded: Mapping[str, NoticeTimes] | None, *, drill: bool
+    ledger: Ledger,
+    people: People,
+    recorded: Mapping[str, NoticeTimes] | None,
+    side: _Side,
+    given: Mapping[str, datetime],
+    delivered: Mapping[str, datetime],
+    *,
+    drill: bool,
 ) -> Figures:
-    notices = {nid: n for nid, n in ledger.notices.items() if n.drill == drill}
-    acks = first_acks(a for a in ledger.acks if a.notice_id in notices)
+    notices, acks, escalations = side.notices, side.acks, side.escalations
     asking = [n for n in notices.values() if n.ack_by is not None]
     acked = [n for n in asking if n.notice_id in acks]
     every_wait = {n.notice_id: (acks[n.notice_id].at - n.at).total_seconds() for n in acked}
@@ -105,22 +152,20 @@ def _figures(
     outliers = _outliers(ledger, [n for n in acked if n.notice_id in late], acks, people)
     acked = [n for n in acked if n.notice_id not in late]
     waits = {nid: wait for nid, wait in every_wait.items() if nid not in late}
-    deliveries = [d for d in ledger.deliveries if d.notice_id in notices]
-    escalations = [e for e in ledger.escalations if e.notice_id in notices]
     steps = Counter((e.step, e.action) for e in escalations)
     counts = _counts(ledger, drill).model_copy(
         update={
             "notices": len(notices),
             "notices_asking_ack": len(asking),
             "acknowledged": len(acked),
-            "deliveries": len(deliveries),
-            "failed_deliveries": sum(1 for d in deliveries if d.status is DeliveryStatus.FAILED),
+            "deliveries": side.deliveries,
+            "failed_deliveries": side.failed_deliveries,
             "escalations": len(escalations),
         }
     )
     delays = _activation_delays(ledger, drill)
     counts = counts.model_copy(update={"pre_emptive": len({d.response_id for d in delays if d.pre_emptive})})
-    lags, latency = _notice_lags(ledger, notices, recorded)
+    lags, latency = _notice_lags(ledger, notices, recorded, given, delivered)
     by_street, district = _activations_by_street(ledger, drill)
     return Figures(
         counts=counts,
@@ -277,21 +322,14 @@ def _next_covering(
 
 
 def _notice_lags(
-    ledger: Ledger, notices: dict[str, NoticeRecord], recorded: Mapping[str, NoticeTimes] | None
+    ledger: Ledger,
+    notices: dict[str, NoticeRecord],
+    recorded: Mapping[str, NoticeTimes] | None,
+    given: Mapping[str, datetime],
+    delivered: Mapping[str, datetime],
 ) -> tuple[tuple[NoticeLag, ...], NoticeLatency]:
-    """Per response change, and over all of them, how fast its notices went out."""
-    given: dict[str, datetime] = {}
-    delivered: dict[str, datetime] = {}
-    for delivery in ledger.deliveries:
-        if delivery.notice_id not in notices:
-            continue
-        held = given.get(delivery.notice_id)
-        if held is None or delivery.at < held:
-            given[delivery.notice_id] = delivery.at
-        if delivery.channel is Channel.APP and delivery.status is DeliveryStatus.DELIVERED:
-            done = delivered.get(delivery.notice_id)
-            if done is None or delivery.at < done:
-                delivered[delivery.notice_id] = delivery.at
+    """Per response change, and over all of them, how fast its notices went out; ``given``:
+    each notice's first delivery attempt, ``delivered``: its first delivered app push."""
     by_change: dict[str, list[NoticeRecord]] = defaultdict(list)
     for notice in notices.values():
         by_change[notice.response_event_id].append(notice)
@@ -345,15 +383,44 @@ def _per_day(
 ) -> tuple[DayCount, ...]:
     """Notices, first acks and escalation steps per Beijing day (days with none left out)."""
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for notice in notices.values():
-        days[f"{notice.at.astimezone(BEIJING):%Y-%m-%d}"][0] += 1
-    for ack in acks.values():
-        days[f"{ack.at.astimezone(BEIJING):%Y-%m-%d}"][1] += 1
-    for step in escalations:
-        days[f"{step.at.astimezone(BEIJING):%Y-%m-%d}"][2] += 1
+    for column, times in enumerate(
+        (
+            [n.at for n in notices.values()],
+            [a.at for a in acks.values()],
+            [e.at for e in escalations],
+        )
+    ):
+        for day, n in beijing_days(times).items():
+            days[day][column] += n
     return tuple(
         DayCount(day=day, notices=n, acks=a, escalations=e) for day, (n, a, e) in sorted(days.items())
     )
+
+
+def beijing_days(times: Sequence[datetime]) -> Counter[str]:
+    """How many of ``times`` fall on each Beijing day (``YYYY-MM-DD``).
+
+    Counted by hour of UTC first, and each hour's day found once: a season's 300,000 times
+    fall in a few thousand hours. An hour that spans a Beijing midnight (only under an
+    offset that is not whole hours, before 1901) has its times placed one by one.
+
+    >>> from datetime import UTC
+    >>> beijing_days([datetime(2024, 6, 1, 15, 59, tzinfo=UTC), datetime(2024, 6, 1, 16, tzinfo=UTC)])
+    Counter({'2024-06-01': 1, '2024-06-02': 1})
+    """
+    hours = Counter(int(at.timestamp() // 3600) for at in times)
+    days: Counter[str] = Counter()
+    straddling = set()
+    for hour, n in hours.items():
+        first = datetime.fromtimestamp(hour * 3600, BEIJING)
+        if first.date() == datetime.fromtimestamp(hour * 3600 + 3599.999999, BEIJING).date():
+            days[f"{first:%Y-%m-%d}"] += n
+        else:
+            straddling.add(hour)
+    for at in times if straddling else ():
+        if int(at.timestamp() // 3600) in straddling:
+            days[f"{at.astimezone(BEIJING):%Y-%m-%d}"] += 1
+    return days
 
 
 def _activations_by_street(ledger: Ledger, drill: bool) -> tuple[dict[str, int], int]:
@@ -405,22 +472,25 @@ def group_time(group: list[NoticeRecord]) -> datetime:
 def _groups(
     acked: list[NoticeRecord], waits: dict[str, float], acks: dict[str, AckRecord], people: People
 ) -> dict[str, tuple[GroupSpread, ...]]:
-    keys: dict[str, Callable[[NoticeRecord, PersonInfo | None], tuple[str, str]]] = {
-        "unit": lambda n, p: (n.unit_id, p.unit_name if p else n.unit_id),
-        "street": lambda n, p: _street(p),
-        "role": lambda n, p: (p.role.value, p.role.chinese) if p else ("unknown", "未知"),
-        "channel": lambda n, p: (acks[n.notice_id].channel.value, acks[n.notice_id].channel.value),
+    values: dict[str, dict[tuple[str, str], list[float]]] = {
+        name: defaultdict(list) for name in ("unit", "street", "role", "channel")
     }
-    result: dict[str, tuple[GroupSpread, ...]] = {}
-    for name, key_of in keys.items():
-        values: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for notice in acked:
-            values[key_of(notice, people.get(notice.person_id))].append(waits[notice.notice_id])
-        result[name] = tuple(
+    unit, street, role, channel = values.values()
+    for notice in acked:
+        person = people.get(notice.person_id)
+        wait = waits[notice.notice_id]
+        unit[(notice.unit_id, person.unit_name if person else notice.unit_id)].append(wait)
+        street[_street(person)].append(wait)
+        role[(person.role.value, person.role.chinese) if person else ("unknown", "未知")].append(wait)
+        how = acks[notice.notice_id].channel.value
+        channel[(how, how)].append(wait)
+    return {
+        name: tuple(
             GroupSpread(key=key, label=label, spread=spread(times))
-            for (key, label), times in sorted(values.items())
+            for (key, label), times in sorted(by_key.items())
         )
-    return result
+        for name, by_key in values.items()
+    }
 
 
 def _street(person: PersonInfo | None) -> tuple[str, str]:
