@@ -10,11 +10,12 @@ escalations. Sorted by time, so two reads of the same events (store, Kafka) give
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from schemas.commands import ManualEnd, ManualLevelSet, ProposalConfirmed, ProposalRejected
-from schemas.notices import DeliveryStatus
+from schemas.notices import Channel, DeliveryStatus
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged, ResponseProposed
 from schemas.warnings import WarningSignal
 from services.replay.domain.ledger import Ledger, NoticeRecord
@@ -48,6 +49,8 @@ KIND_ORDER = {
     )
 }
 
+
+_T = TypeVar("_T")
 
 _COMMAND_KINDS = {
     "command.proposal_confirmed": "officer.confirmed",
@@ -169,42 +172,60 @@ def _person_level(ledger: Ledger) -> list[Entry]:
         by_change[notice.response_event_id].append(notice)
     change_of = {nid: n.response_event_id for nid, n in ledger.notices.items()}
     scope_of = {r.event_id: r.scope.key for r in ledger.responses}
-    deliveries: dict[str, list[tuple[datetime, str, DeliveryStatus]]] = defaultdict(list)
+    # Times and what to count per change; counted as enum members and named once per
+    # distinct value (an enum's ``.value`` is a slow property, read here a million times).
+    deliveries: dict[str, tuple[list[datetime], list[tuple[Channel, DeliveryStatus]]]] = {}
     for d in ledger.deliveries:
-        if d.notice_id in change_of:
-            deliveries[change_of[d.notice_id]].append((d.at, d.channel.value, d.status))
-    acks: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        change = change_of.get(d.notice_id)
+        if change is not None:
+            times, outcomes = deliveries.get(change) or deliveries.setdefault(change, ([], []))
+            times.append(d.at)
+            outcomes.append((d.channel, d.status))
+    acks: dict[str, tuple[list[datetime], list[Channel]]] = {}
     for ack in first_acks(a for a in ledger.acks if a.notice_id in change_of).values():
-        acks[change_of[ack.notice_id]].append((ack.at, ack.channel.value))
-    escalations: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        times, channels = acks.get(change_of[ack.notice_id]) or acks.setdefault(
+            change_of[ack.notice_id], ([], [])
+        )
+        times.append(ack.at)
+        channels.append(ack.channel)
+    escalations: dict[str, tuple[list[datetime], list[int]]] = {}
     for e in ledger.escalations:
-        if e.notice_id in change_of:
-            escalations[change_of[e.notice_id]].append((e.at, e.step))
+        change = change_of.get(e.notice_id)
+        if change is not None:
+            times, steps = escalations.get(change) or escalations.setdefault(change, ([], []))
+            times.append(e.at)
+            steps.append(e.step)
     entries = []
     for change, group in by_change.items():
         scope = scope_of.get(change, "")
         made = [
             _span("notices", group, [n.at for n in group], f"{len(group)} notices / {len(group)} 条通知"),
         ]
-        if deliveries[change]:
-            channels = Counter(f"{channel} {status.value}" for _, channel, status in deliveries[change])
-            made.append(_span("deliveries", group, [t for t, _, _ in deliveries[change]], _counted(channels)))
-        if acks[change]:
+        if change in deliveries:
+            times, outcomes = deliveries[change]
+            named = _named(Counter(outcomes), lambda o: f"{o[0].value} {o[1].value}")
+            made.append(_span("deliveries", group, times, _counted(named)))
+        if change in acks:
+            times, channels = acks[change]
             asked = sum(1 for n in group if n.ack_by is not None)
-            channels = Counter(channel for _, channel in acks[change])
+            named = _named(Counter(channels), lambda c: c.value)
             made.append(
-                _span(
-                    "acks",
-                    group,
-                    [t for t, _ in acks[change]],
-                    f"{len(acks[change])} of {asked} acknowledged: {_counted(channels)}",
-                )
+                _span("acks", group, times, f"{len(times)} of {asked} acknowledged: {_counted(named)}")
             )
-        if escalations[change]:
-            steps = Counter(f"step {step}" for _, step in escalations[change])
-            made.append(_span("escalations", group, [t for t, _ in escalations[change]], _counted(steps)))
+        if change in escalations:
+            times, steps = escalations[change]
+            made.append(
+                _span("escalations", group, times, _counted(_named(Counter(steps), "step {}".format)))
+            )
         entries += [entry.model_copy(update={"scope": scope}) for entry in made]
     return entries
+
+
+def _named(counts: Counter[_T], name: Callable[[_T], str]) -> Counter[str]:
+    named: Counter[str] = Counter()
+    for value, n in counts.items():
+        named[name(value)] += n
+    return named
 
 
 def _counted(counts: Counter[str]) -> str:
