@@ -56,6 +56,13 @@ function time(value) {
   return value ? new Date(value).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—";
 }
 
+// Month/day and hour:minute, Beijing time ("12/8 07:02"), for lines that have little room.
+function shortTime(value) {
+  return value ? new Date(value).toLocaleString("zh-CN", {
+    timeZone: "Asia/Shanghai", hour12: false, month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+  }) : "—";
+}
+
 async function whoAmI() {
   if (document.body.dataset.session === "none") return false;
   try {
@@ -204,7 +211,7 @@ function proposalLine(q, note, error) {
       el("span", { class: "evidence", title: q.evidence_en }, q.evidence_zh),
       q.covered_by ? el("span", { class: "tag", "data-testid": "covered" }, `全区${LEVELS[q.covered_by]}已覆盖 covered`) : "",
       q.needs_two ? el("span", { class: "tag" }, "需两位指挥长 two commanders") : "",
-      el("span", { class: "muted" }, time(q.raised_at).slice(5, 16)),
+      el("span", { class: "muted" }, shortTime(q.raised_at)),
       canAct() ? el("span", { class: "acts" },
         el("button", { type: "button", "data-testid": "confirm", onclick: () => decide([q.response_id], "confirm", note, error) }, "确认 Confirm"),
         el("button", { type: "button", class: "secondary", "data-testid": "reject", onclick: () => decide([q.response_id], "reject", note, error) }, "不启动 Reject")) : ""),
@@ -258,7 +265,7 @@ async function refreshHome(force) {
     if (force || !typing) $("proposals").replaceChildren(...(view.groups.length ? view.groups.map(proposalGroup) : [el("li", { class: "empty" }, "暂无 None")]));
     $("closed-count").textContent = view.closed.length;
     $("closed").replaceChildren(...view.closed.map((c) => el("li", { "data-testid": "closed" },
-      `${LEVELS[c.level]} ${c.scope_zh} · 提请 ${time(c.raised_at).slice(5, 16)} · 关闭 ${time(c.closed_at).slice(5, 16)} · ${c.reason}`)));
+      `${LEVELS[c.level]} ${c.scope_zh} · 提请 ${shortTime(c.raised_at)} · 关闭 ${shortTime(c.closed_at)} · ${c.reason}`)));
     const active = view.active;
     $("active").replaceChildren(...(active.length ? active.map(responseLine) : [el("li", { class: "empty" }, "暂无 None")]));
   } catch (e) { $("home-error").textContent = e.message; }
