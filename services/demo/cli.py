@@ -67,16 +67,16 @@ def add_arguments(demo: argparse.ArgumentParser) -> None:
 def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     """Run the scenario the options name; returns the exit status."""
     if args.scenario == "warning":
-        from services.demo.first_warning import run_demo
+        from services.demo.scenarios.warning import run_warning
 
-        return asyncio.run(run_demo(settings, exit_when_done=args.exit_when_done, speed=args.speed or 1.0))
+        return asyncio.run(run_warning(settings, exit_when_done=args.exit_when_done, speed=args.speed or 1.0))
     if args.scenario == "generated":
-        from services.demo.season_demo import run_season_demo
+        from services.demo.scenarios.generated import run_generated
 
-        return asyncio.run(run_season_demo(settings, seed=args.seed, exit_when_done=args.exit_when_done))
-    from services.demo.season_live import run_season_live
+        return asyncio.run(run_generated(settings, seed=args.seed, exit_when_done=args.exit_when_done))
+    from services.demo.scenarios.season import run_season
 
-    return asyncio.run(run_season_live(settings, playback(args), exit_when_done=args.exit_when_done))
+    return asyncio.run(run_season(settings, playback(args), exit_when_done=args.exit_when_done))
 
 
 def playback(args: argparse.Namespace) -> Playback:

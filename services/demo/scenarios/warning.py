@@ -1,4 +1,4 @@
-"""``sanfang demo``: one typhoon warning through every service, shown live.
+"""``sanfang demo --scenario warning``: one typhoon warning through every service, shown live.
 
 Starts Sanfang (embedded broker, SQLite under ``var/demo``), the simulated apps, sends
 a typhoon blue signal for the whole district, and shows the level IV activation, the
@@ -25,7 +25,7 @@ from services.demo.process import demo_logging, demo_login, login_line, start_sa
 from services.dispatch.directory_store import save_directory
 from services.dispatch.domain.generator import generate_baoan_directory
 
-__all__ = ["run_demo"]
+__all__ = ["run_warning"]
 
 console = Console()
 
@@ -60,7 +60,7 @@ def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) 
     return table
 
 
-async def run_demo(settings: Settings, *, exit_when_done: bool, speed: float) -> int:
+async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float) -> int:
     """Run the demo; returns 0 when the flow went through (3,183 notices, acks arriving)."""
     demo_logging()
     # The demo starts from a clean slate every time: a response left active by an earlier

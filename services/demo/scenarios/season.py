@@ -8,7 +8,7 @@ writes the season's review report from the recorded events, prints the console U
 keeps serving until Ctrl-C (or stops with ``--exit-when-done``).
 
 >>> async def demo() -> None:  # doctest: +SKIP
-...     await run_season_live(Settings(data_dir="var/demo"), Playback(), exit_when_done=True)
+...     await run_season(Settings(data_dir="var/demo"), Playback(), exit_when_done=True)
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from services.demo.live.player import Playback, Played, SeasonPlayer
 from services.demo.live.view import Snapshot, render
 from services.demo.process import demo_logging, demo_login, login_line
 
-__all__ = ["run_season_live"]
+__all__ = ["run_season"]
 
 console = Console()
 
 
-async def run_season_live(settings: Settings, playback: Playback, *, exit_when_done: bool) -> int:
+async def run_season(settings: Settings, playback: Playback, *, exit_when_done: bool) -> int:
     """Play the window, review it and serve the console; 0 when the season played through."""
     demo_logging()
     # A fresh store every time: the review must be this playback's, not an earlier one's.

@@ -4,7 +4,7 @@ Generates the season (deterministic from ``--seed``) into the demo's event store
 recorder would have kept it, all 3,183 persons, writes the season's review report (with the
 strict and loose what-ifs) under the data directory, then starts Sanfang so the console
 serves it at ``/review``. The season is generated, not played through the services: the
-default scenario, ``season_live``, plays it live (see ``docs/demo.md``).
+default scenario, ``season``, plays it live (see ``docs/demo.md``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from services.replay.run import replay, write_report
 from services.rules.component import default_rules_file
 from services.rules.service import read_rules_file
 
-__all__ = ["run_season_demo"]
+__all__ = ["run_generated"]
 
 console = Console()
 
 
-async def run_season_demo(settings: Settings, *, seed: int, exit_when_done: bool) -> int:
+async def run_generated(settings: Settings, *, seed: int, exit_when_done: bool) -> int:
     """Generate, review and serve the season; returns 0 when the report was written."""
     demo_logging()
     for leftover in settings.data_dir.glob("sanfang.db*"):

@@ -1,0 +1,2 @@
+"""One module per ``sanfang demo --scenario`` value, named after it: ``season``, ``warning``,
+``generated``."""
