@@ -9,8 +9,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.console.headers import SecurityHeaders
 from services.core.component import ReadinessCheck
+from services.web.headers import SecurityHeaders
 
 __all__ = ["create_app"]
 

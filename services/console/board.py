@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.areas import Street
 from schemas.console import Board, BoardCounts, BoardRow, PendingPerson
 from schemas.directory import Role as PersonRole
-from services.console.errors import NotFound
 from services.console.escalations import Standing, escalation_fingerprint, standings
 from services.console.responses import get_response
 from services.core import tables
 from services.core.store import Store
 from services.dispatch.domain.ladder import Ladder
+from services.web.errors import NotFound
 
 __all__ = ["BOARD_PENDING", "build_board", "fingerprint", "pending_of_manual", "pending_persons"]
 

@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from schemas.console import AccountIn, Role
-from services.console.accounts import Accounts
-from services.console.audit import Actor
 from services.core.clock import SystemClock
 from services.core.errors import ConfigError
 from services.core.settings import Settings
 from services.core.store import Store
+from services.web.accounts import Accounts
+from services.web.audit import Actor
 
 __all__ = ["register"]
 

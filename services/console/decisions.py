@@ -24,13 +24,13 @@ from schemas.console import ApprovalPublic, DecisionOut, LevelIn, Permission
 from schemas.envelope import new_id
 from schemas.responses import Level
 from services.console import tables as console_tables
-from services.console.audit import record
-from services.console.auth import Caller
-from services.console.errors import Conflict, NotFound
-from services.console.roles import needs_commander, needs_two_officers
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
+from services.web.audit import record
+from services.web.auth import Caller
+from services.web.errors import Conflict, NotFound
+from services.web.roles import needs_commander, needs_two_officers
 
 __all__ = ["Decisions"]
 

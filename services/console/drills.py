@@ -28,13 +28,13 @@ from schemas.console import DrillIn, DrillPublic, Permission
 from schemas.envelope import derived_id, new_id
 from schemas.responses import Level, ResponseActivated
 from services.console import tables as console_tables
-from services.console.audit import Actor, record
-from services.console.auth import Caller
-from services.console.errors import Invalid
-from services.console.roles import needs_commander
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
+from services.web.audit import Actor, record
+from services.web.auth import Caller
+from services.web.errors import Invalid
+from services.web.roles import needs_commander
 
 __all__ = ["MAX_WINDOW", "Drills"]
 

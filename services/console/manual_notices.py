@@ -31,15 +31,15 @@ from schemas.console import (
 from schemas.envelope import new_id
 from schemas.notices import MANUAL_RECIPIENTS_LIMIT, ManualNoticeRequested
 from services.console import tables as console_tables
-from services.console.audit import record
-from services.console.auth import Caller
 from services.console.board import pending_of_manual
-from services.console.errors import Invalid, NotFound
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.dispatch import tables as dispatch_tables
 from services.dispatch.domain.ladder import Ladder
+from services.web.audit import record
+from services.web.auth import Caller
+from services.web.errors import Invalid, NotFound
 
 __all__ = ["ManualNotices"]
 

@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.console import NoticeAckIn, OnBehalfIn, OnBehalfOut
 from schemas.notices import Channel
-from services.console.audit import record
-from services.console.auth import Caller
-from services.console.errors import NotFound
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.dispatch.acks import acknowledgement, apply_ack
+from services.web.audit import record
+from services.web.auth import Caller
+from services.web.errors import NotFound
 
 __all__ = ["ack_notice_on_behalf", "ack_on_behalf"]
 

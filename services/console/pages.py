@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from services.console.auth import COOKIE
+from services.web.auth import COOKIE
 
 __all__ = ["page_routes"]
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from schemas.console import PersonHistory, PersonNotice
 from schemas.notices import Channel, NoticeChange
 from schemas.responses import Level
-from services.console.errors import NotFound
 from services.console.escalations import Standing, standings
 from services.core import tables
 from services.core.store import Store
 from services.dispatch.domain.ladder import Ladder
+from services.web.errors import NotFound
 
 __all__ = ["person_history"]
 

@@ -8,16 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.console import AccountIn, AccountPublic, LoginIn, LoginOut, Permission
-from services.console.auth import COOKIE, Caller
-from services.console.http import console_router
 from services.console.service import Console
+from services.web.auth import COOKIE, Caller
+from services.web.routes import api_router
 
 __all__ = ["auth_routes"]
 
 
 def auth_routes(console: Console) -> APIRouter:
     """``/api/v1/auth/…`` and ``/api/v1/accounts``."""
-    router = console_router(["console: sign-in"])
+    router = api_router(["console: sign-in"])
     auth = console.auth
     Signed = Annotated[Caller, Depends(auth.caller)]
     Admin = Annotated[Caller, Depends(auth.requires(Permission.ACCOUNTS))]

@@ -25,23 +25,23 @@ from schemas.console import (
     Permission,
     PersonHistory,
 )
-from services.console.auth import Caller
 from services.console.board import build_board, pending_persons
-from services.console.errors import NotFound
-from services.console.http import console_router
 from services.console.onbehalf import ack_notice_on_behalf, ack_on_behalf
 from services.console.overview import DistrictOverview, district_overview
 from services.console.persons import person_history
 from services.console.responses import get_response, list_responses
 from services.console.service import Console
 from services.console.timeline import TimelineLine, response_timeline
+from services.web.auth import Caller
+from services.web.errors import NotFound
+from services.web.routes import api_router
 
 __all__ = ["board_routes"]
 
 
 def board_routes(console: Console) -> APIRouter:
     """``/api/v1/responses…``, ``/api/v1/notices/{id}/acks`` and ``/api/v1/persons/{id}``."""
-    router = console_router(["console: board"])
+    router = api_router(["console: board"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
     store, clock = console.store, console.clock

@@ -9,17 +9,17 @@ from fastapi import APIRouter, Depends
 
 from schemas.api import ResponsePublic
 from schemas.console import ApprovalPublic, ConfirmIn, DecisionOut, EndIn, LevelIn, Permission, RejectIn
-from services.console.auth import Caller
-from services.console.http import console_router
 from services.console.responses import list_responses
 from services.console.service import Console
+from services.web.auth import Caller
+from services.web.routes import api_router
 
 __all__ = ["decision_routes"]
 
 
 def decision_routes(console: Console) -> APIRouter:
     """``/api/v1/proposals``, ``/api/v1/levels``, ``/api/v1/responses/{id}/end``, ``/api/v1/approvals``."""
-    router = console_router(["console: decisions"])
+    router = api_router(["console: decisions"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
     decisions = console.decisions

@@ -21,11 +21,11 @@ from schemas.console import (
     Permission,
     UnitPublic,
 )
-from services.console.audit import AuditFilter, query, to_csv
-from services.console.auth import Caller
 from services.console.directory import list_units
-from services.console.http import console_router
 from services.console.service import Console
+from services.web.audit import AuditFilter, query, to_csv
+from services.web.auth import Caller
+from services.web.routes import api_router
 
 __all__ = ["operation_routes"]
 
@@ -33,7 +33,7 @@ __all__ = ["operation_routes"]
 def operation_routes(console: Console) -> APIRouter:
     """``/api/v1/notices/manual…``, ``/api/v1/units``, ``/api/v1/drills``, ``/api/v1/audit`` and
     ``/api/v1/audit.csv``."""
-    router = console_router(["console: operations"])
+    router = api_router(["console: operations"])
     Viewer = Annotated[Caller, Depends(console.auth.requires(Permission.VIEW))]
     Officer = Annotated[Caller, Depends(console.auth.requires(Permission.DECIDE))]
     Driller = Annotated[Caller, Depends(console.auth.requires(Permission.DRILL))]

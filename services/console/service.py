@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.console.accounts import Accounts
-from services.console.auth import Auth
 from services.console.decisions import Decisions
 from services.console.drills import Drills
 from services.console.live import LiveBoards
 from services.console.manual_notices import ManualNotices
-from services.console.sessions import Sessions
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch.domain.ladder import Ladder
 from services.dispatch.policy_file import read_policy
+from services.web.accounts import Accounts
+from services.web.auth import Auth
+from services.web.sessions import Sessions
 
 __all__ = ["Console"]
 

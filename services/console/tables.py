@@ -1,5 +1,5 @@
-"""The console's own tables: officers' accounts and sessions, login attempts, the audit
-log, second-officer approvals, drills and manual-notice requests.
+"""The console's own tables: second-officer approvals, drills and manual-notice requests
+(the officers' accounts, sessions and audit log are the web edge's: ``services.web.tables``).
 
 Defined on the shared ``metadata``; migration ``0004_console`` creates them and
 ``0005_console_manual_ack`` adds ``ack_wanted`` to the manual-notice requests. The console
@@ -10,64 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Text, true
 
-from services.core.tables import Instant, Serial, metadata
+from services.core.tables import Instant, metadata
 
-__all__ = ["accounts", "approvals", "audit_log", "drills", "login_attempts", "manual_notices", "sessions"]
-
-accounts = Table(
-    "console_accounts",
-    metadata,
-    Column("username", String(32), primary_key=True),
-    Column("display_name", String(64), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("password_hash", String(200), nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("created_at", Instant(), nullable=False),
-    Column("updated_at", Instant(), nullable=False),
-)
-
-sessions = Table(
-    "console_sessions",
-    metadata,
-    # Only a hash of the token is stored: a copy of the database opens no session.
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", String(32), nullable=False, index=True),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", Instant(), nullable=False),
-    Column("expires_at", Instant(), nullable=False),
-    Column("source_ip", String(64), nullable=False),
-    Column("revoked_at", Instant(), nullable=True),
-)
-
-login_attempts = Table(
-    "console_login_attempts",
-    metadata,
-    Column("seq", Serial, primary_key=True, autoincrement=True),
-    Column("username", String(64), nullable=False),
-    Column("source_ip", String(64), nullable=False),
-    Column("at", Instant(), nullable=False),
-    Column("ok", Boolean, nullable=False),
-    Index("ix_console_login_attempts_username_at", "username", "at"),
-    Index("ix_console_login_attempts_ip_at", "source_ip", "at"),
-)
-
-audit_log = Table(
-    "console_audit_log",
-    metadata,
-    Column("seq", Serial, primary_key=True, autoincrement=True),
-    Column("at", Instant(), nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("actor_name", String(64), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("target", String(200), nullable=False),
-    Column("source_ip", String(64), nullable=False),
-    Column("before", Text, nullable=False),
-    Column("after", Text, nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Index("ix_console_audit_log_at", "at"),
-    Index("ix_console_audit_log_actor", "actor"),
-)
+__all__ = ["approvals", "drills", "manual_notices"]
 
 approvals = Table(
     "console_approvals",

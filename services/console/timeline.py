@@ -18,12 +18,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from schemas.responses import Explanation
-from services.console.errors import NotFound
 from services.core import tables
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
 from services.rules.proposals import proposals
 from services.rules.tables import received_warnings
+from services.web.errors import NotFound
 
 __all__ = ["TimelineLine", "response_timeline"]
 

@@ -17,12 +17,12 @@ import signal
 from dataclasses import dataclass
 
 from schemas.console import AccountIn, Role
-from services.console.audit import Actor
-from services.console.errors import Conflict
 from services.console.service import Console
 from services.core.logs import setup_logging
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime
+from services.web.audit import Actor
+from services.web.errors import Conflict
 
 __all__ = ["Started", "demo_logging", "demo_login", "login_line", "start_runtime", "start_sanfang"]
 

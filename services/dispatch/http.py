@@ -27,13 +27,13 @@ from fastapi.responses import HTMLResponse
 from schemas.api import AckAccepted, AckIn
 from schemas.notices import Channel
 from services.core.clock import Clock
-from services.core.web import error_response
 from services.dispatch.acks import AckBook
 from services.dispatch.channels.contract import GatewayCallback
 from services.dispatch.domain.tokens import TokenRefused
 from services.dispatch.errors import AckRefused, UnknownNotice
 from services.dispatch.inbound import Inbound
 from services.dispatch.links import AckLinks
+from services.web.bodies import error_response
 
 __all__ = ["ack_router"]
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import httpx
 
-from services.console.auth import Auth
 from services.core.component import Component, Wiring
 from services.ingest.feed_auth import FeedAuth
 from services.ingest.feeds import Feeds
@@ -22,6 +21,7 @@ from services.ingest.rainfall_http import gauge_router
 from services.ingest.registry import load_registry
 from services.ingest.sources import load_sources
 from services.ingest.stations_watch import StationWatch
+from services.web.auth import Auth
 
 __all__ = ["Ingest", "build"]
 

@@ -17,8 +17,6 @@ from sqlalchemy import select
 
 from schemas.api import DeadLetterPublic, WarningAccepted, WarningIn
 from schemas.console import Permission
-from services.console.auth import Auth, Caller
-from services.console.http import console_router
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
@@ -27,6 +25,8 @@ from services.ingest.feed_auth import FeedAuth, feed_bearer, signal_source
 from services.ingest.intake import Intake
 from services.ingest.refusals import PUSH_REFUSALS, refuse, take_push
 from services.ingest.warnings import parse_warning
+from services.web.auth import Auth, Caller
+from services.web.routes import api_router
 
 __all__ = ["ingest_router"]
 
@@ -48,7 +48,7 @@ def ingest_router(intake: Intake, feeds: FeedAuth, store: Store, settings: Setti
     >>> sorted(route.path for route in router.routes)
     ['/api/v1/deadletters', '/api/v1/warnings']
     """
-    router = console_router(["ingest"])
+    router = api_router(["ingest"])
     Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     @router.post(

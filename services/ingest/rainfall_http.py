@@ -23,12 +23,9 @@ from sqlalchemy import select
 
 from schemas.api import HeldWarningPublic, RainfallAccepted, StationPublic
 from schemas.console import Permission
-from services.console.auth import Auth, Caller
-from services.console.http import console_router
 from services.core.clock import Clock
 from services.core.settings import Settings
 from services.core.store import Store
-from services.core.web import error_response
 from services.ingest.errors import Rejected
 from services.ingest.feed_auth import FeedAuth, feed_bearer
 from services.ingest.formats import StationRegistry, screen_gauge_csv, screen_gauge_json
@@ -40,6 +37,9 @@ from services.ingest.station_health import StationReport
 from services.ingest.stations_watch import StationWatch
 from services.ingest.tables import held_warnings
 from services.ingest.warnings import JSON_TYPES
+from services.web.auth import Auth, Caller
+from services.web.bodies import error_response
+from services.web.routes import api_router
 
 __all__ = ["CSV_TYPES", "gauge_router", "screen_gauge_body"]
 
@@ -114,7 +114,7 @@ def gauge_router(
     >>> sorted(route.path for route in router.routes)
     ['/api/v1/rainfall', '/api/v1/stations', '/api/v1/warnings/held']
     """
-    router = console_router(["ingest"])
+    router = api_router(["ingest"])
     Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     @router.post(

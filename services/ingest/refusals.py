@@ -16,10 +16,10 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from services.core.web import BodyTooLarge, error_response, media_type, read_body
 from services.ingest.errors import Rejected
 from services.ingest.feed_auth import FeedAuth, push_source
 from services.ingest.intake import Intake
+from services.web.bodies import BodyTooLarge, error_response, media_type, read_body
 
 __all__ = ["PUSH_REFUSALS", "Push", "refuse", "take_push"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.console.auth import Auth
 from services.core.component import Component, Wiring
 from services.replay.http import review_router
 from services.rules.component import default_rules_file
+from services.web.auth import Auth
 
 __all__ = ["build"]
 

@@ -23,17 +23,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from schemas.console import Permission
 from schemas.rules import RulesFile
-from services.console.auth import Auth, Caller
-from services.console.http import ConsolePageRoute, console_router
 from services.core.clock import BEIJING
 from services.core.settings import Settings
 from services.core.store import Store
-from services.core.web import error_response
 from services.replay.errors import ReplayError
 from services.replay.report.html import REPORT_CSP, render_html
 from services.replay.run import replay
 from services.rules.domain.errors import RulesFileError
 from services.rules.service import read_rules_file
+from services.web.auth import Auth, Caller
+from services.web.bodies import error_response
+from services.web.routes import PageRoute, api_router
 
 __all__ = ["review_router"]
 
@@ -58,9 +58,9 @@ def review_router(store: Store, settings: Settings, rules_dir: Path, auth: Auth)
     >>> auth = Auth(sessions=None)  # type: ignore[arg-type]
     >>> router = review_router(None, None, default_rules_file().parent, auth)  # type: ignore[arg-type]
     >>> sorted((route.path, type(route).__name__) for route in router.routes)
-    [('/api/v1/review', 'ConsoleRoute'), ('/review', 'ConsolePageRoute')]
+    [('/api/v1/review', 'ApiRoute'), ('/review', 'PageRoute')]
     """
-    router = console_router(["review"])
+    router = api_router(["review"])
     Viewer = Annotated[Caller, Depends(auth.requires(Permission.VIEW))]
 
     async def build(start: str | None, end: str | None, rules: list[str]) -> Any:
@@ -100,7 +100,7 @@ def review_router(store: Store, settings: Settings, rules_dir: Path, auth: Auth)
         methods=["GET"],
         response_class=HTMLResponse,
         responses=_NOT_LOGGED_IN,
-        route_class_override=ConsolePageRoute,
+        route_class_override=PageRoute,
     )
 
     @router.get("/api/v1/review", responses=_NOT_LOGGED_IN)

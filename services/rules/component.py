@@ -10,12 +10,12 @@ import signal
 from datetime import timedelta
 from pathlib import Path
 
-from services.console.auth import Auth
 from services.core.component import Component, Wiring
 from services.core.settings import Settings
 from services.rules.http import rules_router
 from services.rules.service import RulesService
 from services.rules.source import RulesSource, read_rules_file
+from services.web.auth import Auth
 
 __all__ = ["build", "default_rules_file", "preflight"]
 

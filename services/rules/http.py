@@ -22,16 +22,16 @@ from schemas.rules import (
     RulesTablePublic,
     WarningReceivedPublic,
 )
-from services.console.audit import record
-from services.console.auth import Auth, Caller
-from services.console.http import console_router
 from services.core.clock import Clock
 from services.core.store import Store
-from services.core.web import error_response
 from services.rules.domain.summary import summarise
 from services.rules.history import decisions_of
 from services.rules.source import RulesSource
 from services.rules.tables import received_warnings
+from services.web.audit import record
+from services.web.auth import Auth, Caller
+from services.web.bodies import error_response
+from services.web.routes import api_router
 
 __all__ = ["rules_router"]
 
@@ -48,7 +48,7 @@ def rules_router(source: RulesSource, store: Store, auth: Auth, clock: Clock) ->
     >>> sorted(route.path for route in router.routes)
     ['/api/v1/responses/{response_id}/decisions', '/api/v1/rules', '/api/v1/rules/reload', '/api/v1/warnings']
     """
-    router = console_router(["rules"])
+    router = api_router(["rules"])
     Administrator = Annotated[Caller, Depends(auth.requires(Permission.RULES))]
 
     @router.get("/api/v1/rules", response_model=RulesPublic)

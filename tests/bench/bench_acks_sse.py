@@ -28,10 +28,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from schemas.console import AccountIn, Role
-from services.console.audit import Actor
 from services.core.broker import free_port
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime
+from services.web.audit import Actor
 from tests.bench.report import Figure, report
 from tests.integration.helpers import app_tokens
 

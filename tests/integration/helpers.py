@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from schemas.console import AccountIn, Role
 from schemas.notices import AppNotice, Channel
-from services.console.accounts import Accounts
-from services.console.audit import Actor
-from services.console.sessions import Sessions
 from services.core.clock import Clock, SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
 from services.runtime import ALL_SERVICES, Runtime
+from services.web.accounts import Accounts
+from services.web.audit import Actor
+from services.web.sessions import Sessions
 
 #: The password of the officers the tests make (strong enough for the console's rules).
 OFFICER_PASSWORD = "Typhoon-Watch-2024!"

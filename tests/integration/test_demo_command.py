@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from services.console.sessions import Sessions
 from services.core.broker import free_port
 from services.core.clock import SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
+from services.web.sessions import Sessions
 from tests.conftest import MQTT_HOST, MQTT_PORT, unique
 
 # The command itself may take up to 600 s (its subprocess timeout) on a loaded box.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.console.auth import COOKIE
 from services.core.broker import EmbeddedBroker
+from services.web.auth import COOKIE
 from tests.integration.helpers import OFFICER_PASSWORD, officer_bearer, running
 
 pytestmark = pytest.mark.integration

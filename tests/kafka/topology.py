@@ -26,14 +26,14 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from sqlalchemy import func, select
 
 from schemas.console import AccountIn, Role
-from services.console.accounts import Accounts
-from services.console.audit import Actor
-from services.console.sessions import Sessions
 from services.core.broker import free_port
 from services.core.clock import SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.core.tables import notices
+from services.web.accounts import Accounts
+from services.web.audit import Actor
+from services.web.sessions import Sessions
 from tests.conftest import MQTT_HOST, MQTT_PORT, unique
 from tests.integration.helpers import OFFICER_PASSWORD
 from tests.kafka.conftest import KafkaCluster

@@ -15,7 +15,6 @@ from schemas.areas import Scope, Street
 from schemas.console import AccountIn, Role
 from schemas.responses import Explanation
 from services.app import create_app
-from services.console.audit import Actor
 from services.console.component import build
 from services.console.service import Console
 from services.core import tables
@@ -24,6 +23,7 @@ from services.core.outbox import Outbox
 from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
+from services.web.audit import Actor
 
 PASSWORD = "Typhoon-Duty-2024!"
 CLI = Actor("cli:test", "测试", "administrator", "local")

@@ -16,12 +16,12 @@ import pytest
 from schemas.console import Role
 from schemas.topics import Topic
 from schemas.warnings import Colour, Hazard
-from services.console.audit import AuditFilter, query
 from services.core.broker import EmbeddedBroker, free_port
 from services.core.clock import BEIJING, ManualClock
 from services.core.store import Store
 from services.rules.domain.errors import RulesFileError
 from services.runtime import Runtime
+from services.web.audit import AuditFilter, query
 from tests.integration.helpers import officer_bearer, running, wait_until
 from tests.integration.rules.support import publish, signal, topic_events
 

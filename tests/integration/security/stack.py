@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from schemas.console import AccountIn, Role
 from services.app import create_app
-from services.console.audit import Actor
 from services.console.component import build as build_console
 from services.console.service import Console
 from services.core import tables
@@ -30,6 +29,7 @@ from services.dispatch.acks import AckBook
 from services.dispatch.http import ack_router
 from services.dispatch.inbound import Inbound
 from services.dispatch.links import AckLinks
+from services.web.audit import Actor
 
 NOW = datetime(2024, 5, 4, 6, 45, tzinfo=UTC)
 SECRET = b"test-secret-of-the-ack-links-0123"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from schemas.console import Role
-from services.console import tables
+from services.web import tables
 from tests.integration.security.stack import console_stack
 
 pytestmark = pytest.mark.integration

@@ -54,7 +54,7 @@ def test_a_street_proposal_is_closed_when_a_district_response_covers_it() -> Non
 
 
 def test_a_district_response_below_the_street_proposal_leaves_it_waiting() -> None:
-    before, events = run(DEFAULT, [signal("w1", RS, Colour.ORANGE, scope=SONGGANG)])
+    before, _ = run(DEFAULT, [signal("w1", RS, Colour.ORANGE, scope=SONGGANG)])
     after, decided = run(DEFAULT, [signal("w2", TY, Colour.BLUE, minute=5)], before)
     assert [e.kind for e in decided] == ["response.activated"]
     assert overtaken(before, after, decided) == []

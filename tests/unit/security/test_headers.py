@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from services.app import create_app
-from services.console.headers import HSTS
+from services.web.headers import HSTS
 
 PATHS = ("/healthz", "/readyz", "/no-such-page", "/docs")
 

@@ -34,14 +34,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from schemas.console import LoginOut, OfficerPublic, Role
-from services.console import tables
-from services.console.audit import Actor, record
-from services.console.errors import NotAuthenticated, TooManyAttempts
-from services.console.passwords import averify_password
 from services.core.clock import Clock
 from services.core.proxies import TrustedProxies
 from services.core.settings import Settings
 from services.core.store import Store
+from services.web import tables
+from services.web.audit import Actor, record
+from services.web.errors import NotAuthenticated, TooManyAttempts
+from services.web.passwords import averify_password
 
 __all__ = ["Officer", "Sessions", "token_hash"]
 

@@ -1,6 +1,6 @@
-"""The console's errors, each with the HTTP status and reason it is answered with.
+"""The API's typed errors, each with the HTTP status and reason it is answered with.
 
-    ConsoleError (SanfangError)
+    ApiError (SanfangError)
     ├── NotAuthenticated      401  no valid session or token
     ├── Forbidden             403  the role does not allow it, or the CSRF token is wrong
     ├── NotFound              404  no such response, person, account …
@@ -9,7 +9,7 @@
     ├── Locked                423  the account is locked after failed logins
     └── TooManyAttempts       429  too many failed logins from one address
 
-Routes raise them; one exception handler (``services.console.http``) turns them into the
+Routes raise them; one exception handler (``services.web.routes``) turns them into the
 API's error body, so no route builds an error response by hand.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 from services.core.errors import SanfangError
 
 __all__ = [
+    "ApiError",
     "Conflict",
-    "ConsoleError",
     "Forbidden",
     "Invalid",
     "Locked",
@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 
-class ConsoleError(SanfangError):
-    """Root of the console's errors; ``status`` and ``reason`` say how the API answers."""
+class ApiError(SanfangError):
+    """Root of the API's errors; ``status`` and ``reason`` say how the API answers."""
 
     status = 400
     reason = "bad_request"
@@ -41,29 +41,29 @@ class ConsoleError(SanfangError):
         self.retry_after = retry_after
 
 
-class NotAuthenticated(ConsoleError):
+class NotAuthenticated(ApiError):
     status, reason = 401, "not_authenticated"
 
 
-class Forbidden(ConsoleError):
+class Forbidden(ApiError):
     status, reason = 403, "forbidden"
 
 
-class NotFound(ConsoleError):
+class NotFound(ApiError):
     status, reason = 404, "not_found"
 
 
-class Conflict(ConsoleError):
+class Conflict(ApiError):
     status, reason = 409, "conflict"
 
 
-class Invalid(ConsoleError):
+class Invalid(ApiError):
     status, reason = 422, "invalid"
 
 
-class Locked(ConsoleError):
+class Locked(ApiError):
     status, reason = 423, "account_locked"
 
 
-class TooManyAttempts(ConsoleError):
+class TooManyAttempts(ApiError):
     status, reason = 429, "too_many_attempts"

@@ -1,9 +1,11 @@
-"""The console's HTTP edge: every route group, and the one place where the console's
-typed errors become the API's error body (a route class, so dependencies are covered).
-A page opened in a browser (``/review``) uses ``ConsolePageRoute``: not logged in, it gets a
-small page linking to the console's login instead of JSON.
+"""The route classes of every service's API: the one place where the typed errors
+(``services.web.errors``) become the API's error body (a route class, so dependencies are
+covered). A page opened in a browser (``/review``) uses ``PageRoute``: not logged in, it
+gets a small page linking to the console's login instead of JSON.
 
->>> routers = console_routers(console)  # doctest: +SKIP
+>>> router = api_router(["rules"])
+>>> router.route_class.__name__
+'ApiRoute'
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
-from services.console.errors import ConsoleError
-from services.core.web import error_response
+from services.web.bodies import error_response
+from services.web.errors import ApiError
 
-__all__ = ["ConsolePageRoute", "ConsoleRoute", "console_router", "error_of"]
+__all__ = ["ApiRoute", "PageRoute", "api_router", "error_of"]
 
 
-def error_of(error: ConsoleError) -> Response:
-    """The API's answer to a console error."""
+def error_of(error: ApiError) -> Response:
+    """The API's answer to a typed error."""
     response = error_response(error.status, error.reason, error.message)
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
@@ -52,11 +54,11 @@ LOGIN_NEEDED_PAGE = """<!doctype html>
 """
 
 
-class ConsoleRoute(APIRoute):
-    """A route whose ``ConsoleError`` (from the handler or a dependency) becomes a clear 4xx."""
+class ApiRoute(APIRoute):
+    """A route whose ``ApiError`` (from the handler or a dependency) becomes a clear 4xx."""
 
-    def answer(self, error: ConsoleError) -> Response:
-        """The answer to a console error: the API's error body."""
+    def answer(self, error: ApiError) -> Response:
+        """The answer to a typed error: the API's error body."""
         return error_of(error)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -65,17 +67,17 @@ class ConsoleRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except ConsoleError as error:
+            except ApiError as error:
                 return self.answer(error)
 
         return handle
 
 
-class ConsolePageRoute(ConsoleRoute):
-    """A console route serving a page to a browser: without a login it answers 401 with a small
+class PageRoute(ApiRoute):
+    """A route serving a page to a browser: without a login it answers 401 with a small
     HTML page (Chinese, then English) linking to the login at ``/console/``; other errors as JSON."""
 
-    def answer(self, error: ConsoleError) -> Response:
+    def answer(self, error: ApiError) -> Response:
         """The login page for a 401, the API's error body otherwise."""
         if error.status != 401:
             return super().answer(error)
@@ -86,6 +88,6 @@ class ConsolePageRoute(ConsoleRoute):
         )
 
 
-def console_router(tags: list[str]) -> APIRouter:
-    """An empty router of the console, with its error handling."""
-    return APIRouter(tags=list(tags), route_class=ConsoleRoute)
+def api_router(tags: list[str]) -> APIRouter:
+    """An empty router with the API's error handling, for any service."""
+    return APIRouter(tags=list(tags), route_class=ApiRoute)

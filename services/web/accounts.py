@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from schemas.console import AccountIn, AccountPublic, Role
-from services.console import tables
-from services.console.audit import Actor, record
-from services.console.errors import Conflict, Invalid, NotFound
-from services.console.passwords import hash_password, weakness
 from services.core.clock import Clock
 from services.core.store import Store
+from services.web import tables
+from services.web.audit import Actor, record
+from services.web.errors import Conflict, Invalid, NotFound
+from services.web.passwords import hash_password, weakness
 
 __all__ = ["Accounts"]
 

@@ -20,14 +20,14 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from schemas.console import Permission
-from services.console.audit import Actor
-from services.console.errors import Forbidden, NotAuthenticated
-from services.console.roles import allows
-from services.console.sessions import Officer, Sessions
 from services.core.clock import Clock
 from services.core.proxies import TrustedProxies
 from services.core.settings import Settings
 from services.core.store import Store
+from services.web.audit import Actor
+from services.web.errors import Forbidden, NotAuthenticated
+from services.web.roles import allows
+from services.web.sessions import Officer, Sessions
 
 __all__ = ["COOKIE", "CSRF_HEADER", "Auth", "Caller", "source_ip"]
 
@@ -74,7 +74,7 @@ def source_ip(request: Request, proxies: TrustedProxies | None = None) -> str:
 
 
 class Auth:
-    """Builds the dependencies of the console's routes."""
+    """Builds the dependencies of every service's routes."""
 
     def __init__(self, sessions: Sessions) -> None:
         self.sessions = sessions
@@ -86,7 +86,7 @@ class Auth:
     @classmethod
     def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> "Auth":
         """The deployment's logins, for any service that checks them (they live in the
-        shared database, so a rules, ingest or replay process checks the console's)."""
+        shared database, so a rules, ingest or replay process checks the same ones)."""
         return cls(Sessions.from_settings(store, clock, settings))
 
     async def caller(

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.console import AuditEntry
-from services.console import tables
 from services.core.clock import BEIJING
 from services.core.store import Store
+from services.web import tables
 
 __all__ = ["CSV_COLUMNS", "Actor", "AuditFilter", "query", "record", "to_csv"]
 
