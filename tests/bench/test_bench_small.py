@@ -22,6 +22,7 @@ TINY = {
     "gauge_ingest": ["--days", "1", "--stations", "10"],
     "rules_engine": ["--days", "1"],
     "acks_sse": ["--acks", "20", "--concurrency", "4"],
+    "replay": ["--persons-per-unit", "1"],
 }
 
 
