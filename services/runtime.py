@@ -27,8 +27,9 @@ from sqlalchemy import text
 from services.app import create_app
 from services.console import component as console_component
 from services.core import metrics
+from services.core.backoff import Backoff
 from services.core.broker import EmbeddedBroker
-from services.core.bus import Backoff, Bus, ConsumerLoop
+from services.core.bus import Bus, ConsumerLoop
 from services.core.clock import Clock, SystemClock
 from services.core.component import Builder, Component, ReadinessCheck, Wiring
 from services.core.errors import BusError, ConfigError
@@ -129,7 +130,7 @@ class Runtime:
 
             loops = [loop for c in self.components.values() for loop in c.loops]
             for loop in loops:
-                loop.bind(outbox, lambda: _answers(store))
+                loop.bind(outbox, lambda: _answers(store), self.clock)
             checks: list[ReadinessCheck] = [("database", lambda: _database_ok(store))]
             checks += [check for c in self.components.values() for check in c.checks]
             checks.append(("consumers", lambda: _consumers_ok(loops)))

@@ -17,11 +17,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -44,6 +42,8 @@ from schemas.deadletter import MAX_RAW_CHARS, DeadLetter
 from schemas.envelope import derived_id
 from schemas.topics import AnyEvent, Topic, event_key, event_types, parse_event, topic_of
 from services.core import metrics
+from services.core.backoff import Backoff
+from services.core.clock import Clock, SystemClock
 from services.core.errors import BusError, TransientError
 from services.core.settings import Settings
 
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from services.core.outbox import Outbox
 
 __all__ = [
-    "Backoff",
     "BatchHandler",
     "Bus",
     "ConsumerLoop",
@@ -120,26 +119,6 @@ def headers(kind: str) -> list[tuple[str, bytes]]:
 def serialise(event: AnyEvent) -> tuple[str, bytes, list[tuple[str, bytes]]]:
     """The key, value and headers an event travels with."""
     return event_key(event), event.model_dump_json().encode(), headers(event.kind)
-
-
-class Backoff:
-    """Exponential backoff with full jitter, capped; ``reset`` after a success."""
-
-    def __init__(self, first: float = 0.2, cap: float = 15.0) -> None:
-        self._first = first
-        self._cap = cap
-        self._attempt = 0
-
-    def reset(self) -> None:
-        """Start again from the shortest wait."""
-        self._attempt = 0
-
-    async def wait(self) -> None:
-        """Sleep for the next backoff interval."""
-        ceiling = min(self._cap, self._first * 2**self._attempt)
-        self._attempt += 1
-        # Jitter spreads the retries of many consumers; not a security use of random.
-        await asyncio.sleep(random.uniform(ceiling / 2, ceiling))  # noqa: S311
 
 
 class Bus:
@@ -305,13 +284,17 @@ class ConsumerLoop:
         self._committed: dict[tuple[str, int], int] = {}
         self._outbox: Outbox | None = None
         self._dependencies_ok: Callable[[], Awaitable[bool]] | None = None
+        # The real time until ``bind`` hands over the service's clock (replay, demo, tests).
+        self._clock: Clock = SystemClock()
         self.started = asyncio.Event()
 
-    def bind(self, outbox: Outbox, dependencies_ok: Callable[[], Awaitable[bool]]) -> None:
-        """Send dead letters through ``outbox`` (so a crash cannot lose them), and ask
-        ``dependencies_ok`` before blaming an event for errors that look transient."""
+    def bind(self, outbox: Outbox, dependencies_ok: Callable[[], Awaitable[bool]], clock: Clock) -> None:
+        """Send dead letters through ``outbox`` (so a crash cannot lose them), stamped by the
+        service's ``clock``, and ask ``dependencies_ok`` before blaming an event for errors
+        that look transient."""
         self._outbox = outbox
         self._dependencies_ok = dependencies_ok
+        self._clock = clock
 
     def stop(self) -> None:
         """Finish the batch in hand, commit it, and return from ``run``."""
@@ -475,7 +458,7 @@ class ConsumerLoop:
     def _letter(self, topic: str, reason: str, detail: str, raw: str, what: str) -> DeadLetter:
         return DeadLetter(
             event_id=derived_id("deadletter", self.group, topic, what),
-            occurred_at=datetime.now(UTC),
+            occurred_at=self._clock.now(),
             source=f"topic:{topic}",
             reason=reason,
             detail=detail[:5000],

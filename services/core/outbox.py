@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.topics import AnyEvent, event_key, topic_of
 from services.core import tables
-from services.core.bus import TRANSIENT, Backoff, Bus, headers
+from services.core.backoff import Backoff
+from services.core.bus import TRANSIENT, Bus, headers
 from services.core.clock import Clock
 from services.core.settling import SETTLED_ROUND
 from services.core.store import Store, insert_ignore

@@ -24,7 +24,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.core import tables
-from services.core.bus import Backoff, Bus, ConsumerLoop, is_transient
+from services.core.backoff import Backoff
+from services.core.bus import Bus, ConsumerLoop, is_transient
 from services.core.store import Store
 
 __all__ = ["SETTLED_ROUND", "Settler", "republish_unsettled", "settled_round"]

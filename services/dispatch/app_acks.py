@@ -37,7 +37,8 @@ from typing import Any
 import aiomqtt
 
 from schemas.notices import Channel
-from services.core.bus import Backoff, is_transient
+from services.core.backoff import Backoff
+from services.core.bus import is_transient
 from services.core.clock import Clock
 from services.dispatch.ack_session import SessionClaim
 from services.dispatch.acks import AckBook

@@ -39,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.envelope import derived_id
 from schemas.notices import Channel, Delivery, DeliveryStatus
 from services.core import metrics, tables
-from services.core.bus import TRANSIENT, Backoff
+from services.core.backoff import Backoff
+from services.core.bus import TRANSIENT
 from services.core.clock import Clock
 from services.core.outbox import Outbox
 from services.core.store import insert_ignore

@@ -23,10 +23,11 @@ import httpx
 
 from schemas.sources import Source
 from services.core import metrics
+from services.core.backoff import Backoff
 from services.core.bus import TRANSIENT
 from services.core.clock import Clock
 
-__all__ = ["FeedHandler", "FetchFailed", "SourceHealth", "SourcePoller", "backoff_delay"]
+__all__ = ["FeedHandler", "FetchFailed", "SourceHealth", "SourcePoller"]
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +37,6 @@ FeedHandler = Callable[["SourcePoller", bytes, str], Awaitable[None]]
 
 class FetchFailed(Exception):
     """A feed could not be fetched: refused connection, timeout, or an HTTP error status."""
-
-
-def backoff_delay(
-    failures: int, interval: float, cap: float, draw: Callable[[], float] = random.random
-) -> float:
-    """Seconds until the next try after ``failures`` failures in a row: doubling, capped, jittered.
-
-    The ceiling is ``interval * 2**(failures - 1)`` up to ``cap``; the wait is drawn from
-    its upper half, so many pollers that failed together do not retry together.
-
-    >>> backoff_delay(1, 60, 900, draw=lambda: 1.0), backoff_delay(3, 60, 900, draw=lambda: 0.0)
-    (60.0, 120.0)
-    >>> backoff_delay(10, 60, 900, draw=lambda: 1.0)
-    900.0
-    """
-    ceiling = min(cap, interval * (1 << min(max(failures - 1, 0), 30)))
-    return ceiling / 2 + draw() * ceiling / 2
 
 
 @dataclass
@@ -90,7 +74,9 @@ class SourcePoller:
         self._client = client
         self._handler = handler
         self._clock = clock
-        self._draw = draw
+        # A failed poll waits up to the interval, doubling per failure in a row up to the
+        # source's cap; the jitter keeps pollers that failed together from retrying together.
+        self._backoff = Backoff(source.interval_seconds, source.max_backoff_seconds, draw=draw)
         self._validators: dict[str, str] = {}
         self._next_due = 0.0
         self.in_flight = False
@@ -155,6 +141,7 @@ class SourcePoller:
             log.info("source %s is up again after %d failure(s)", self.source.name, self.health.failures)
         self.health.up = True
         self.health.failures = 0
+        self._backoff.reset()
         self.health.last_error = ""
         self.health.last_ok_at = self._clock.now()
         self.health.next_in = self.source.interval_seconds
@@ -166,9 +153,7 @@ class SourcePoller:
         self.health.up = False
         self.health.failures += 1
         self.health.last_error = error
-        delay = backoff_delay(
-            self.health.failures, self.source.interval_seconds, self.source.max_backoff_seconds, self._draw
-        )
+        delay = self._backoff.next_delay()
         self.health.next_in = delay
         self._next_due = now + delay
         metrics.SOURCE_UP.labels(self.source.name).set(0)

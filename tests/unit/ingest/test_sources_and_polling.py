@@ -12,7 +12,7 @@ import pytest
 from schemas.sources import Source
 from services.core.clock import ManualClock
 from services.core.errors import ConfigError
-from services.ingest.poller import SourcePoller, backoff_delay
+from services.ingest.poller import SourcePoller
 from services.ingest.sources import parse_sources_yaml
 
 GOOD = """
@@ -51,12 +51,6 @@ def test_an_invalid_sources_file_is_refused_with_what_is_wrong(text: str, words:
     with pytest.raises(ConfigError, match="sources file") as caught:
         parse_sources_yaml(text)
     assert words in str(caught.value)
-
-
-def test_backoff_doubles_up_to_the_cap_and_stays_in_the_upper_half() -> None:
-    ceilings = [backoff_delay(n, 10, 100, draw=lambda: 1.0) for n in range(1, 7)]
-    assert ceilings == [10, 20, 40, 80, 100, 100]
-    assert [backoff_delay(n, 10, 100, draw=lambda: 0.0) for n in (1, 2)] == [5, 10]
 
 
 class Feed:
