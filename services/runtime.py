@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Iterator
 from contextlib import AsyncExitStack
@@ -39,7 +40,9 @@ from services.core.outbox import Outbox, Relay
 from services.core.settings import Settings
 from services.core.settling import Settler, republish_unsettled
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch import component as dispatch_component
+from services.dispatch.directory_store import InventedDirectory
 from services.ingest import component as ingest_component
 from services.recorder import component as recorder_component
 from services.replay import component as replay_component
@@ -53,11 +56,15 @@ _JOBS_GRACE_SECONDS = 10.0
 #: How often each consumer group's lag is sampled for ``sanfang_consumer_lag``.
 _LAG_SECONDS = 5.0
 
+#: The directory dispatch uses when none was imported and ``SANFANG_DEMO_DIRECTORY=true`` asks
+#: for one: the demo's invented Bao'an directory. Handed in here, so dispatch imports no demo.
+_DEMO_DIRECTORY = InventedDirectory("generated: Bao'an (demo)", generate_baoan_directory)
+
 #: Every service, in the order a process builds them.
 BUILDERS: dict[str, Builder] = {
     "ingest": ingest_component.build,
     "rules": rules_component.build,
-    "dispatch": dispatch_component.build,
+    "dispatch": functools.partial(dispatch_component.build, invented=_DEMO_DIRECTORY),
     "recorder": recorder_component.build,
     "console": console_component.build,
     "replay": replay_component.build,

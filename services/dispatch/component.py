@@ -24,7 +24,7 @@ from services.dispatch.channels.gateway import GatewayClient, HttpGateway
 from services.dispatch.channels.limits import RateLimit
 from services.dispatch.channels.robot import GroupRobot
 from services.dispatch.courier import Courier
-from services.dispatch.directory_store import directory_to_start
+from services.dispatch.directory_store import InventedDirectory, directory_to_start
 from services.dispatch.escalator import Escalator
 from services.dispatch.http import ack_router
 from services.dispatch.inbound import Inbound
@@ -68,13 +68,21 @@ class _Unconfigured:
         return set()
 
 
-async def build(wiring: Wiring) -> Component:
-    """Load the directory (refuse to start without one), connect to MQTT and the gateway, wire it all."""
+async def build(wiring: Wiring, *, invented: InventedDirectory | None = None) -> Component:
+    """Load the directory (refuse to start without one), connect to MQTT and the gateway, wire it all.
+
+    ``invented`` is the directory to use when none was imported and ``SANFANG_DEMO_DIRECTORY=true``
+    asks for one; the process hands it in (dispatch invents no one itself).
+    """
     s = wiring.settings
     policy = read_policy(s.targeting_file)
     # Before any connection: with no directory there is nothing to start.
     directory = await directory_to_start(
-        wiring.store, demo=s.demo_directory, production=s.environment == "production", now=wiring.clock.now()
+        wiring.store,
+        demo=s.demo_directory,
+        production=s.environment == "production",
+        now=wiring.clock.now(),
+        invented=invented,
     )
     push = await wiring.stack.enter_async_context(
         MqttPush(

@@ -1,13 +1,16 @@
 """The directory in the database: load the current version, or replace it with a new one.
 
 Dispatch starts only with an imported directory (``sanfang directory import``); the demo and
-the tests may ask for the generated Bao'an one instead (``SANFANG_DEMO_DIRECTORY=true``).
+the tests may ask for an invented one instead (``SANFANG_DEMO_DIRECTORY=true``), which the
+process that runs dispatch hands it (``services/runtime.py``: the demo's Bao'an directory).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,10 +20,16 @@ from services.core import tables
 from services.core.errors import ConfigError
 from services.core.store import Store
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.hazards import HazardKind
 
-__all__ = ["NO_DIRECTORY", "current_version", "directory_to_start", "load_directory", "save_directory"]
+__all__ = [
+    "NO_DIRECTORY",
+    "InventedDirectory",
+    "current_version",
+    "directory_to_start",
+    "load_directory",
+    "save_directory",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +40,14 @@ NO_DIRECTORY = (
     "'sanfang directory check units.csv persons.csv'; the format is in docs/dispatch.md), "
     "or for a demo or a trial set SANFANG_DEMO_DIRECTORY=true to use the invented Bao'an directory"
 )
+
+
+class InventedDirectory(NamedTuple):
+    """A directory nobody imported, for a demo or a trial: how to make it, and the source its
+    version is stored under (so notices and the console name it)."""
+
+    source: str
+    make: Callable[[], Directory]
 
 
 async def current_version(conn: AsyncConnection) -> str | None:
@@ -90,13 +107,21 @@ async def save_directory(store: Store, directory: Directory, *, source: str, now
     return True
 
 
-async def directory_to_start(store: Store, *, demo: bool, production: bool, now: datetime) -> Directory:
-    """The directory dispatch starts with: the imported one; with none, the generated Bao'an
-    one when ``demo`` asks for it (stored as a version, so notices name it); else ConfigError.
+async def directory_to_start(
+    store: Store,
+    *,
+    demo: bool,
+    production: bool,
+    now: datetime,
+    invented: InventedDirectory | None = None,
+) -> Directory:
+    """The directory dispatch starts with: the imported one; with none, the ``invented`` one when
+    ``demo`` asks for it (stored as a version, so notices name it); else ConfigError.
 
     >>> async def start(store: Store, settings: Settings) -> Directory:  # doctest: +SKIP
     ...     return await directory_to_start(store, demo=settings.demo_directory,
-    ...                                     production=settings.environment == "production", now=now)
+    ...                                     production=settings.environment == "production", now=now,
+    ...                                     invented=InventedDirectory("generated", make))
     """
     if demo and production:
         raise ConfigError(
@@ -108,11 +133,17 @@ async def directory_to_start(store: Store, *, demo: bool, production: bool, now:
         return directory
     if not demo:
         raise ConfigError(NO_DIRECTORY)
-    directory = generate_baoan_directory()
-    await save_directory(store, directory, source="generated: Bao'an (demo)", now=now)
+    if invented is None:
+        raise ConfigError(
+            "SANFANG_DEMO_DIRECTORY=true, but this process has no invented directory to use; "
+            "import one with 'sanfang directory import units.csv persons.csv'"
+        )
+    directory = invented.make()
+    await save_directory(store, directory, source=invented.source, now=now)
     log.warning(
-        "no directory imported: using the invented Bao'an directory (%d units, %d persons) "
+        "no directory imported: using the invented directory '%s' (%d units, %d persons) "
         "because SANFANG_DEMO_DIRECTORY=true",
+        invented.source,
         len(directory.units),
         len(directory.persons),
     )

@@ -28,10 +28,10 @@ from sqlalchemy import func, select
 from services.core import tables
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.demo.season.calendar import SEASON_END, SEASON_START
 from services.demo.season.log import small_directory
 from services.demo.season.store import write_season
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.replay.run import replay, write_report
 from services.replay.sources import CHUNK
 from tests.bench.report import Figure, report

@@ -11,9 +11,9 @@ from schemas.directory import Person
 from services.core.clock import SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch.directory_store import save_directory
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 
 __all__ = ["BAOAN", "directory_of", "seed_directory", "seed_elsewhere"]
 

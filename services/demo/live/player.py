@@ -39,6 +39,7 @@ from services.core.errors import SanfangError
 from services.core.outbox import Outbox
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.demo.live.agenda import Action, Agenda
 from services.demo.live.officer import LiveOfficer
 from services.demo.live.persons import LivePersons
@@ -50,7 +51,6 @@ from services.demo.season.log import small_directory
 from services.demo.season.playbook import WARNINGS, Cue, season_cues
 from services.dispatch.directory_store import save_directory
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.replay.domain.review import Review
 from services.replay.run import replay, write_report
 from services.rules.component import default_rules_file

@@ -14,10 +14,10 @@ from rich.progress import Progress
 
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
 from services.demo.season.calendar import SEASON_END, SEASON_START
 from services.demo.season.store import write_season
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.replay.run import replay, write_report
 from services.rules.component import default_rules_file
 from services.rules.service import read_rules_file

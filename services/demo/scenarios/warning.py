@@ -20,10 +20,10 @@ from rich.table import Table
 from services.core.clock import BEIJING
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.demo.fleet import AppFleet
 from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
 from services.dispatch.directory_store import save_directory
-from services.dispatch.domain.generator import generate_baoan_directory
 
 __all__ = ["run_warning"]
 

@@ -16,10 +16,10 @@ from schemas.directory import Person
 from schemas.notices import Notice
 from schemas.responses import ResponseActivated, ResponseEnded, ResponseLevelChanged
 from schemas.topics import AnyEvent
+from services.demo.directory.generator import generate_baoan_directory
 from services.demo.season.inputs import season_inputs
 from services.demo.season.people import Behaviour, person_events
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.notices import build_notices
 from services.dispatch.domain.targeting import DEFAULT_POLICY
 

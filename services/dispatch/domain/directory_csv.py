@@ -4,7 +4,7 @@ Files are passed in as text, bytes or open text streams; nothing here opens a pa
 UTF-8 with or without a byte-order mark is read; Excel's other encodings are refused
 with a clear problem rather than read as garbage.
 
->>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.demo.directory.generator import generate_baoan_directory
 >>> directory = generate_baoan_directory()
 >>> again, report = import_directory(units_csv(directory), persons_csv(directory, bom=True))
 >>> report.ok, again is not None and again.version == directory.version

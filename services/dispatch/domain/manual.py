@@ -7,7 +7,7 @@ response (see :class:`schemas.notices.Notice`). Ids are derived from the request
 person, so building the notices again gives the same ids.
 
 >>> from datetime import UTC, datetime
->>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.demo.directory.generator import generate_baoan_directory
 >>> request = ManualNoticeRequested(event_id="m-1", occurred_at=datetime(2024, 5, 4, tzinfo=UTC),
 ...     request_id="m-1", officer="duty1", title="到岗", text="请立即到岗", recipients=("P00001", "P99999"))
 >>> notices = build_manual_notices(request, generate_baoan_directory(), ack_minutes=30,

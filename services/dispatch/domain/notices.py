@@ -7,7 +7,7 @@ the consumers downstream drop the duplicates.
 >>> from datetime import UTC, datetime
 >>> from schemas.areas import Scope
 >>> from schemas.responses import Explanation, Level
->>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.demo.directory.generator import generate_baoan_directory
 >>> from services.dispatch.domain.targeting import DEFAULT_POLICY
 >>> event = ResponseActivated(event_id="evt-1", occurred_at=datetime(2024, 5, 3, 22, 45, tzinfo=UTC),
 ...     response_id="r-1", scope=Scope.district(), level=Level.IV,
@@ -112,7 +112,7 @@ def build_notices(
     >>> from datetime import UTC, datetime
     >>> from schemas.areas import Scope, Street
     >>> from schemas.responses import Explanation, Level
-    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> from services.demo.directory.generator import generate_baoan_directory
     >>> end = ResponseEnded(event_id="evt-9", occurred_at=datetime(2024, 5, 4, tzinfo=UTC),
     ...     response_id="r-1", scope=Scope.of_streets([Street.SHIYAN]), previous_level=Level.IV,
     ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="all-clear"))
@@ -155,7 +155,7 @@ def iter_notices(
     >>> from datetime import UTC, datetime
     >>> from schemas.areas import Scope
     >>> from schemas.responses import Explanation
-    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> from services.demo.directory.generator import generate_baoan_directory
     >>> event = ResponseActivated(event_id="evt-2", occurred_at=datetime(2024, 5, 3, tzinfo=UTC),
     ...     response_id="r-2", scope=Scope.district(), level=Level.IV,
     ...     explanation=Explanation(rules_id="baoan", rules_version="1", rule="typhoon-blue"))

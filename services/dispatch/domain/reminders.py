@@ -4,7 +4,7 @@ Every message has a deterministic ``ref`` (notice, step, action, recipient): it 
 message's identity towards the gateway, so a step planned twice plans the same messages
 and a gateway can be asked whether it already has one.
 
->>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.demo.directory.generator import generate_baoan_directory
 >>> d = generate_baoan_directory()
 >>> about = Reminder("n-1", d.person("P00001"), Level.IV, drill=True, ack_url="https://x/ack/n-1?t=a")
 >>> [m.channel.value for m in plan_step(about, d, 1, (Action.VOICE,))]

@@ -12,7 +12,7 @@ still needs the water bureau's duty desk and the metro's control room to move, a
 they have no street of their own that a scope could name. The exception can be
 switched off with ``agency_command_on_street_scopes``.
 
->>> from services.dispatch.domain.generator import generate_baoan_directory
+>>> from services.demo.directory.generator import generate_baoan_directory
 >>> directory = generate_baoan_directory()
 >>> len(recipients(directory, Scope.district(), Level.IV))
 3183
@@ -90,7 +90,7 @@ def recipients(
     """The persons to tell of a response at ``level`` over ``scope``, sorted by person id.
 
     >>> from schemas.areas import Street
-    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> from services.demo.directory.generator import generate_baoan_directory
     >>> songgang = Scope.of_streets([Street.SONGGANG])
     >>> told = recipients(generate_baoan_directory(), songgang, Level.IV, TargetingPolicy.graded())
     >>> {p.street for p in told} == {Street.SONGGANG, None}
@@ -113,7 +113,7 @@ def iter_recipients(
     One pass over the directory (which is sorted by person id), so a province-sized audience
     is never held as a list.
 
-    >>> from services.dispatch.domain.generator import generate_baoan_directory
+    >>> from services.demo.directory.generator import generate_baoan_directory
     >>> baoan = generate_baoan_directory()
     >>> graded = TargetingPolicy.graded()
     >>> told = iter_recipients(baoan, Scope.district(), [Level.III, Level.IV], graded, also={"gone"})

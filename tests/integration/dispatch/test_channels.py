@@ -23,8 +23,8 @@ from schemas.responses import Level
 from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.clock import ManualClock
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch import tables as dispatch_tables
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.targeting import TargetingPolicy, recipients
 from services.sandbox.server import SandboxGateway
 from tests.integration.dispatch.helpers import activation, dispatch_running, parts, publish, rows, scalar

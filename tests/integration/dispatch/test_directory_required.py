@@ -16,9 +16,9 @@ from services.core.broker import EmbeddedBroker
 from services.core.clock import SystemClock
 from services.core.errors import ConfigError
 from services.core.store import Store
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch.directory_store import directory_to_start, load_directory
 from services.dispatch.domain.directory_csv import persons_csv, units_csv
-from services.dispatch.domain.generator import generate_baoan_directory
 from tests.integration.dispatch.helpers import ROOT, dispatch_env, dispatch_process, dispatch_running
 from tests.integration.helpers import wait_until
 

@@ -20,9 +20,9 @@ from schemas.notices import Channel
 from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.clock import ManualClock, SystemClock
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch import tables as dispatch_tables
 from services.dispatch.courier import Courier
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.sandbox.server import SandboxGateway
 from tests.integration.dispatch.helpers import activation, dispatch_running, parts, publish, rows, scalar
 from tests.integration.helpers import NoticeWatcher, wait_until

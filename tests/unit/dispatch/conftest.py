@@ -9,8 +9,8 @@ import pytest
 from schemas.areas import Scope
 from schemas.envelope import derived_id
 from schemas.responses import Explanation, Level, ResponseActivated, ResponseEnded, ResponseLevelChanged
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 
 # 2024-05-04 06:45 Beijing time: the orange rainstorm signal of mission.md.
 SIGNAL_AT = datetime(2024, 5, 3, 22, 45, tzinfo=UTC)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import doctest
 import re
 from collections import Counter
+from types import ModuleType
 
 import pytest
 from pydantic import ValidationError
 
 from schemas.areas import Street
 from schemas.directory import Role, UnitKind
+from services.demo.directory import baoan as baoan_data
+from services.demo.directory import generator
+from services.demo.directory.generator import generate_baoan_directory
 from services.dispatch.domain.directory import Directory
-from services.dispatch.domain.generator import generate_baoan_directory
 from services.dispatch.domain.hazards import HazardKind
+
+
+@pytest.fixture(scope="module")
+def baoan() -> Directory:
+    """The default Bao'an directory, made once: it is immutable."""
+    return generate_baoan_directory()
 
 
 def test_has_the_bureaus_52_units_10_of_them_streets(baoan: Directory) -> None:
@@ -106,3 +116,8 @@ def test_lookups(baoan: Directory) -> None:
     assert not baoan.has_person("P99999")
     with pytest.raises(KeyError):
         baoan.person("P99999")
+
+
+@pytest.mark.parametrize("module", [baoan_data, generator])
+def test_docstring_examples_run(module: ModuleType) -> None:
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

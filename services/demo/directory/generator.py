@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from schemas.areas import Street
 from schemas.directory import Person, Role, Unit, UnitKind
-from services.dispatch.domain.baoan import (
+from services.demo.directory.baoan import (
     AGENCIES,
     COASTAL_STREETS,
     GIVEN_NAME_CHARS,
