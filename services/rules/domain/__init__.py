@@ -10,7 +10,7 @@ from services.rules.domain.errors import Problem, RulesError, RulesFileError
 from services.rules.domain.rulesfile import load_rules
 from services.rules.domain.staleness import Stale, Staleness
 from services.rules.domain.state import RulesState
-from services.rules.domain.summary import Table, render_summary, summarise
+from services.rules.domain.summary import Table, summarise
 
 __all__ = [
     "Input",
@@ -26,6 +26,5 @@ __all__ = [
     "apply_all",
     "load_rules",
     "next_deadline",
-    "render_summary",
     "summarise",
 ]

@@ -1,4 +1,4 @@
-"""What a rules file would do, as plain tables (for ``sanfang rules check``) and as text.
+"""What a rules file would do, as plain tables: ``sanfang rules check`` prints them, the API serves them.
 
 >>> from schemas.rules import RulesFile
 >>> [t.title for t in summarise(RulesFile(id="x", version="1"))]
@@ -7,16 +7,12 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-
-from rich.console import Console
-from rich.table import Table as RichTable
 
 from schemas.responses import Level
 from schemas.rules import Direction, RulesFile, Source
 
-__all__ = ["Table", "render_summary", "summarise"]
+__all__ = ["Table", "summarise"]
 
 
 @dataclass(frozen=True)
@@ -120,25 +116,3 @@ def summarise(rules: RulesFile) -> list[Table]:
         ),
     )
     return [signals, rainfall, confirmation, de_escalation]
-
-
-def render_summary(rules: RulesFile, *, width: int = 120) -> str:
-    """The summary as text tables (no colour codes), headed by the file's id and version.
-
-    >>> from schemas.rules import RulesFile
-    >>> render_summary(RulesFile(id="x", version="1")).splitlines()[0]
-    'Rules x version 1'
-    """
-    out = io.StringIO()
-    console = Console(file=out, width=width, color_system=None, force_terminal=False)
-    console.print(f"Rules {rules.id} version {rules.version}", markup=False, highlight=False)
-    if rules.description:
-        console.print(rules.description.strip(), markup=False, highlight=False)
-    for table in summarise(rules):
-        shown = RichTable(title=table.title, title_justify="left")
-        for column in table.columns:
-            shown.add_column(column)
-        for row in table.rows:
-            shown.add_row(*row)
-        console.print(shown)
-    return out.getvalue()

@@ -7,7 +7,8 @@ import pytest
 from schemas.responses import Level
 from schemas.rules import Decision, Direction, Source
 from schemas.warnings import Colour, Hazard
-from services.rules.domain import RulesFileError, load_rules, render_summary, summarise
+from services.rules.cli import render_summary
+from services.rules.domain import RulesFileError, load_rules, summarise
 from tests.unit.rules.factories import RULES_DIR, rules_file
 
 SHIPPED = ("default", "minimal", "strict", "loose")
