@@ -20,7 +20,7 @@ import argparse
 import asyncio
 from datetime import date, datetime, timedelta
 
-from services.core.clock import BEIJING
+from services.core.clock import BEIJING, SystemClock
 from services.core.settings import Settings
 from services.demo.live.player import DemoError, Playback
 from services.demo.season.calendar import SEASON_END, SEASON_START
@@ -69,11 +69,17 @@ def run_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.scenario == "warning":
         from services.demo.scenarios.warning import run_warning
 
-        return asyncio.run(run_warning(settings, exit_when_done=args.exit_when_done, speed=args.speed or 1.0))
+        warning = run_warning(
+            settings, exit_when_done=args.exit_when_done, speed=args.speed or 1.0, clock=SystemClock()
+        )
+        return asyncio.run(warning)
     if args.scenario == "generated":
         from services.demo.scenarios.generated import run_generated
 
-        return asyncio.run(run_generated(settings, seed=args.seed, exit_when_done=args.exit_when_done))
+        generated = run_generated(
+            settings, seed=args.seed, exit_when_done=args.exit_when_done, clock=SystemClock()
+        )
+        return asyncio.run(generated)
     from services.demo.scenarios.season import run_season
 
     return asyncio.run(run_season(settings, playback(args), exit_when_done=args.exit_when_done))

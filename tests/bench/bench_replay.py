@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from services.core import tables
+from services.core.clock import SystemClock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.demo.directory.generator import generate_baoan_directory
@@ -52,7 +53,7 @@ async def prepare(path: Path, seed: int, per_unit: int) -> int:
         if have == 0:
             directory = generate_baoan_directory(seed) if per_unit <= 0 else small_directory(per_unit, seed)
             began = time.perf_counter()
-            have = await write_season(store, directory, seed=seed)
+            have = await write_season(store, directory, seed=seed, clock=SystemClock())
             took = time.perf_counter() - began
             sys.stdout.write(f"generated {have:,} events into {path.name} in {took:.0f} s\n")
     return have

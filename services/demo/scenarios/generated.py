@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import Progress
 
+from services.core.clock import Clock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.demo.directory.generator import generate_baoan_directory
@@ -27,7 +28,7 @@ __all__ = ["run_generated"]
 console = Console()
 
 
-async def run_generated(settings: Settings, *, seed: int, exit_when_done: bool) -> int:
+async def run_generated(settings: Settings, *, seed: int, exit_when_done: bool, clock: Clock) -> int:
     """Generate, review and serve the season; returns 0 when the report was written."""
     demo_logging()
     for leftover in settings.data_dir.glob("sanfang.db*"):
@@ -43,6 +44,7 @@ async def run_generated(settings: Settings, *, seed: int, exit_when_done: bool) 
                 store,
                 generate_baoan_directory(seed),
                 seed=seed,
+                clock=clock,
                 progress=lambda n: bar.update(task, completed=n),
             )
             bar.update(task, completed=count, total=count)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from services.core.clock import BEIJING
+from services.core.clock import BEIJING, Clock
 from services.core.settings import Settings
 from services.core.store import Store
 from services.demo.directory.generator import generate_baoan_directory
@@ -60,7 +60,7 @@ def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) 
     return table
 
 
-async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float) -> int:
+async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float, clock: Clock) -> int:
     """Run the demo; returns 0 when the flow went through (3,183 notices, acks arriving)."""
     demo_logging()
     # The demo starts from a clean slate every time: a response left active by an earlier
@@ -72,7 +72,7 @@ async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float)
     async with Store(settings.database_url_effective) as store:
         await store.migrate()
         directory = generate_baoan_directory()
-        await save_directory(store, directory, source="demo: generated Bao'an", now=datetime.now(UTC))
+        await save_directory(store, directory, source="demo: generated Bao'an", now=clock.now())
     up = await start_sanfang(settings)
     if up is None:
         return 1
@@ -83,7 +83,7 @@ async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float)
     console.print(login_line(await demo_login(up.runtime)))
     status = 1
     async with fleet.running(), httpx.AsyncClient(base_url=api, timeout=30) as http:
-        warning = _warning(datetime.now(UTC))
+        warning = _warning(clock.now())
         console.print(f"sending {warning['headline']} ({warning['id']}) to POST /api/v1/warnings")
         answer = await http.post("/api/v1/warnings", json=warning)
         console.print(f"→ {answer.status_code} {answer.json()}")

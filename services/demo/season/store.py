@@ -2,16 +2,16 @@
 the directory it was generated for (so the review can group by unit, street and role).
 
 >>> async def demo(store: Store) -> None:  # doctest: +SKIP
-...     count = await write_season(store, generate_baoan_directory(), seed=2024)
+...     count = await write_season(store, generate_baoan_directory(), seed=2024, clock=SystemClock())
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from schemas.topics import event_key, topic_of
 from services.core import tables
+from services.core.clock import Clock
 from services.core.store import Store, insert_ignore
 from services.demo.season.log import season_log
 from services.dispatch.directory_store import save_directory
@@ -23,10 +23,16 @@ _BATCH = 5000
 
 
 async def write_season(
-    store: Store, directory: Directory, *, seed: int, progress: Callable[[int], None] | None = None
+    store: Store,
+    directory: Directory,
+    *,
+    seed: int,
+    clock: Clock,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Append every event of the season to ``events``; returns how many were written."""
-    now = datetime.now(UTC)
+    """Append every event of the season to ``events``, recorded at ``clock``'s now; returns how
+    many were written."""
+    now = clock.now()
     await save_directory(store, directory, source=f"demo season, seed {seed}", now=now)
     rows: list[dict[str, object]] = []
     count = 0
