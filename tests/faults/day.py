@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.core.clock import BEIJING
-from services.demo.live.agenda import Action, Agenda
+from services.demo.agenda import Action, Agenda
 from services.demo.season.playbook import Cue, season_cues
 from services.rules.component import default_rules_file
 from services.rules.service import read_rules_file

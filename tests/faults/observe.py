@@ -23,7 +23,7 @@ import httpx
 from pydantic import ValidationError
 
 from schemas.notices import AppNotice
-from services.demo.live.persons import LivePersons
+from services.demo.persons import LivePersons
 
 __all__ = ["AckLedger", "AckPublisher", "NoticeWatch"]
 

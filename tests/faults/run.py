@@ -31,9 +31,9 @@ from services.core.outbox import Outbox
 from services.core.settings import Settings
 from services.core.store import Store
 from services.demo.live.officer import LiveOfficer
-from services.demo.live.persons import LivePersons
 from services.demo.live.player import Playback
 from services.demo.live.probe import activity
+from services.demo.persons import LivePersons
 from services.dispatch.directory_store import save_directory
 from services.sandbox.server import SandboxGateway
 from tests.faults.day import Pace, ScaledAgenda, StormDay

@@ -25,7 +25,7 @@ from schemas.envelope import derived_id
 from services.core import tables
 from services.core.clock import Clock
 from services.core.outbox import Outbox
-from services.demo.live.agenda import Agenda
+from services.demo.agenda import Agenda
 from services.demo.season.officer import OFFICERS, after_district, decide
 
 __all__ = ["LiveOfficer"]

@@ -39,12 +39,12 @@ from services.core.errors import SanfangError
 from services.core.outbox import Outbox
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.agenda import Action, Agenda
 from services.demo.directory.generator import generate_baoan_directory
-from services.demo.live.agenda import Action, Agenda
 from services.demo.live.officer import LiveOfficer
-from services.demo.live.persons import LivePersons
 from services.demo.live.probe import activity, next_service_deadline
 from services.demo.live.view import Signals, Snapshot
+from services.demo.persons import LivePersons
 from services.demo.process import start_runtime
 from services.demo.season.calendar import SEASON_END, SEASON_START
 from services.demo.season.log import small_directory

@@ -1,8 +1,9 @@
 """``sanfang demo --scenario warning``: one typhoon warning through every service, shown live.
 
-Starts Sanfang (embedded broker, SQLite under ``var/demo``), the simulated apps, sends
-a typhoon blue signal for the whole district, and shows the level IV activation, the
-3,183 notices arriving over MQTT and the acknowledgements coming in.
+Starts Sanfang (embedded broker, SQLite under ``var/demo``), the simulated persons' apps
+(``services/demo/persons.py``, as in the season), sends a typhoon blue signal for the whole
+district, and shows the level IV activation, the 3,183 notices arriving over MQTT and the
+acknowledgements coming in.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import httpx
@@ -20,14 +22,54 @@ from rich.table import Table
 from services.core.clock import BEIJING, Clock
 from services.core.settings import Settings
 from services.core.store import Store
+from services.demo.agenda import Agenda
 from services.demo.directory.generator import generate_baoan_directory
-from services.demo.fleet import AppFleet
+from services.demo.persons import LivePersons
 from services.demo.process import demo_logging, demo_login, login_line, start_sanfang
+from services.demo.season.people import Behaviour
 from services.dispatch.directory_store import save_directory
 
 __all__ = ["run_warning"]
 
 console = Console()
+
+#: How often the persons' answers that fell due are sent.
+_ANSWER_EVERY = 0.05
+#: Acks in flight at once (one HTTP client for every app).
+_ACKS_AT_ONCE = 20
+
+
+def _behaviour(speed: float) -> Behaviour:
+    """How the persons answer a warning, ``speed`` times faster than on the day: 3 % never,
+    20 % late (20–60 s), the rest within seconds (4 s on average), all in the app, by HTTP."""
+    return Behaviour(
+        never=0.03,
+        late=0.2,
+        mean_seconds=4 / speed,
+        late_seconds=(20 / speed, 60 / speed),
+        prompt_within_seconds=float("inf"),
+        prompt_after_seconds=0.0,
+        over_mqtt=0.0,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _answering(agenda: Agenda, clock: Clock) -> AsyncIterator[None]:
+    """While the block runs, send each answer on the agenda once the clock reaches its time
+    (the real time here: no playback moves it)."""
+
+    async def answer() -> None:
+        while True:
+            for action in agenda.due(clock.now()):
+                await action()
+            await asyncio.sleep(_ANSWER_EVERY)
+
+    task = asyncio.create_task(answer())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def _warning(now: datetime) -> dict[str, object]:
@@ -43,7 +85,7 @@ def _warning(now: datetime) -> dict[str, object]:
     }
 
 
-def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) -> Table:
+def _board(response: dict[str, object] | None, persons: LivePersons, started: float) -> Table:
     table = Table(title="宝安区三防 · Sanfang demo", show_header=False, min_width=60)
     table.add_row("elapsed", f"{time.perf_counter() - started:5.1f} s")
     if response is None:
@@ -55,7 +97,7 @@ def _board(response: dict[str, object] | None, fleet: AppFleet, started: float) 
         table.add_row("response", f"level {response['level']} · {response['state']} · {response['summary']}")
         table.add_row("notified (store)", str(counts["notified"]))
         table.add_row("delivered (MQTT PUBACK)", str(counts["delivered"]))
-        table.add_row("received by the apps", str(len(fleet.received)))
+        table.add_row("received by the apps", str(persons.tally.received))
         table.add_row("acknowledged", str(counts["acknowledged"]))
     return table
 
@@ -78,22 +120,36 @@ async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float,
         return 1
     stop, service = up.stop, up.service
     api = settings.public_url_effective
-    fleet = AppFleet(settings.mqtt_host, settings.mqtt_port, settings.mqtt_topic_root, api, speed=speed)
     console.print(f"Sanfang is up. API and console: [bold]{api}[/bold]  (OpenAPI: {api}/docs)")
     console.print(login_line(await demo_login(up.runtime)))
     status = 1
-    async with fleet.running(), httpx.AsyncClient(base_url=api, timeout=30) as http:
+    agenda = Agenda()
+    async with (
+        httpx.AsyncClient(base_url=api, timeout=30) as acks,
+        # No sandbox gateway: in the minute this scenario lasts the ladder sends no SMS or call.
+        LivePersons(
+            settings,
+            directory,
+            agenda,
+            acks,
+            gateway=None,
+            behaviour=_behaviour(speed),
+            at_once=_ACKS_AT_ONCE,
+        ).listening() as persons,
+        _answering(agenda, clock),
+        httpx.AsyncClient(base_url=api, timeout=30) as http,
+    ):
         warning = _warning(clock.now())
         console.print(f"sending {warning['headline']} ({warning['id']}) to POST /api/v1/warnings")
         answer = await http.post("/api/v1/warnings", json=warning)
         console.print(f"→ {answer.status_code} {answer.json()}")
         started = time.perf_counter()
         response: dict[str, object] | None = None
-        with Live(_board(None, fleet, started), console=console, refresh_per_second=4) as live:
+        with Live(_board(None, persons, started), console=console, refresh_per_second=4) as live:
             while not stop.is_set():
                 found = (await http.get("/api/v1/responses")).json()
                 response = found[0] if found else None
-                live.update(_board(response, fleet, started))
+                live.update(_board(response, persons, started))
                 counts = response["counts"] if response else None
                 settled = (
                     isinstance(counts, dict)

@@ -42,12 +42,22 @@ LADDER = (
 
 @dataclass(frozen=True)
 class Behaviour:
-    """How the simulated persons answer: shares who never and who answer late, mean delay."""
+    """How the simulated persons answer: shares who never and who answer late, and when.
+
+    The prompt answer ``prompt_after_seconds`` plus an exponential delay of mean
+    ``mean_seconds`` cut at ``prompt_within_seconds``; a late one uniform within
+    ``late_seconds``. ``over_mqtt`` is the share of app acks sent over MQTT (the rest go to
+    ``POST /api/v1/acks``). The defaults are the season's.
+    """
 
     never: float = 0.03
     late: float = 0.17
     mean_seconds: float = 100.0
     app_failure: float = 0.01
+    late_seconds: tuple[float, float] = (5 * 60, 45 * 60)
+    prompt_within_seconds: float = 299.0
+    prompt_after_seconds: float = 3.0
+    over_mqtt: float = 0.5
 
 
 def ack_delay(rng: random.Random, behaviour: Behaviour) -> float | None:
@@ -56,8 +66,9 @@ def ack_delay(rng: random.Random, behaviour: Behaviour) -> float | None:
     if draw < behaviour.never:
         return None
     if draw < behaviour.never + behaviour.late:
-        return rng.uniform(5 * 60, 45 * 60)
-    return min(rng.expovariate(1 / behaviour.mean_seconds), 299.0) + 3
+        return rng.uniform(*behaviour.late_seconds)
+    prompt = min(rng.expovariate(1 / behaviour.mean_seconds), behaviour.prompt_within_seconds)
+    return prompt + behaviour.prompt_after_seconds
 
 
 def ack_channel(delay: float, rng: random.Random) -> Channel:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from schemas.api import WarningIn
 from services.core.clock import BEIJING
-from services.demo.live.agenda import Action, Agenda
+from services.demo.agenda import Action, Agenda
 from services.demo.live.view import Signals
 from services.demo.season.calendar import SEASON_END, SEASON_START, season_signals
 from services.demo.season.playbook import RAINFALL, WARNINGS, season_cues

@@ -1,9 +1,9 @@
-"""The responsible persons of the live season: their "一键通" apps take each notice over MQTT
-(an ``AppNotice``, whose ack token the app sends back with its ack), and each person
-answers at a simulated time drawn for that notice — most within minutes in the app, some
-late by SMS reply or a keypress on the voice call the escalation placed, a few never. The
-draw is seeded by the notice id, so a replay of the season answers the same way whatever
-order the notices arrive in.
+"""The simulated responsible persons of every demo scenario: their "一键通" apps take each
+notice over MQTT (an ``AppNotice``, whose ack token the app sends back with its ack), logged
+in as the production ACL expects, and each person answers at a time drawn for that notice —
+most promptly in the app, some late by SMS reply or a keypress on the voice call the
+escalation placed (when a sandbox gateway runs), a few never. The draw is seeded by the
+notice id, so a replay answers the same way whatever order the notices arrive in.
 
 >>> async def demo(persons: LivePersons) -> None:  # doctest: +SKIP
 ...     async with persons.listening():
@@ -29,7 +29,7 @@ import httpx
 from schemas.envelope import derived_id
 from schemas.notices import AppNotice, Channel
 from services.core.settings import Settings
-from services.demo.live.agenda import Agenda
+from services.demo.agenda import Agenda
 from services.demo.season.people import Behaviour, ack_channel, ack_delay
 from services.dispatch.app_acks import ack_topic
 from services.dispatch.domain.directory import Directory
@@ -52,20 +52,25 @@ class Tally:
 
 @dataclass
 class LivePersons:
-    """Every person's app and phone, answering on the agenda."""
+    """Every person's app and phone, answering on the agenda; with no ``gateway`` no SMS or
+    call reaches anyone, so every answer goes by app."""
 
     settings: Settings
     directory: Directory
     agenda: Agenda
     api: httpx.AsyncClient
-    gateway: SandboxGateway
+    gateway: SandboxGateway | None
     seed: int = 2024
     behaviour: Behaviour = field(default_factory=Behaviour)
     tally: Tally = field(default_factory=Tally)
+    #: Answers sent at once, the rest waiting their turn (None: no limit). Thousands of acks
+    #: queued in one HTTP client's connection pool at once slow the whole process down.
+    at_once: int | None = None
     last_heard: float = 0.0
     _seen: set[str] = field(default_factory=set)
     _client: aiomqtt.Client | None = None
     _running: set[asyncio.Task[None]] = field(default_factory=set)
+    _limit: asyncio.Semaphore | None = None
 
     @property
     def in_flight(self) -> int:
@@ -85,6 +90,7 @@ class LivePersons:
             max_queued_incoming_messages=0,
         ) as client:
             self._client = client
+            self._limit = asyncio.Semaphore(self.at_once) if self.at_once else None
             # One wildcard subscription stands for every phone; QoS 0 so the broker's queue
             # limit per client never drops notices for this one observer.
             await client.subscribe(f"{s.mqtt_topic_root}/notices/#", qos=0)
@@ -119,7 +125,7 @@ class LivePersons:
             self.tally.never += 1
             return
         channel = ack_channel(delay, rng)
-        over_mqtt = rng.random() < 0.5
+        over_mqtt = rng.random() < self.behaviour.over_mqtt
         action = partial(self._answer, notice_id, person_id, token, channel, over_mqtt)
         self.agenda.add(notice.occurred + timedelta(seconds=delay), action)
 
@@ -131,6 +137,12 @@ class LivePersons:
         task.add_done_callback(self._running.discard)
 
     async def _send(
+        self, notice_id: str, person_id: str, token: str, channel: Channel, over_mqtt: bool
+    ) -> None:
+        async with self._limit or contextlib.nullcontext():
+            await self._send_now(notice_id, person_id, token, channel, over_mqtt)
+
+    async def _send_now(
         self, notice_id: str, person_id: str, token: str, channel: Channel, over_mqtt: bool
     ) -> None:
         try:
@@ -160,13 +172,15 @@ class LivePersons:
     async def _reply(self, person_id: str) -> bool:
         """Reply "1" to the escalation's SMS; False when no SMS reached this person."""
         phone = self.directory.person(person_id).phone
-        if phone is None:
+        if phone is None or self.gateway is None:
             return False
         answer = await self.gateway.http.post("/sandbox/reply", json={"from": phone, "text": "1"})
         return answer.status_code == 200
 
     async def _keypress(self, notice_id: str, person_id: str) -> bool:
         """Press 1 on the escalation's voice call about this notice; False when none was placed."""
+        if self.gateway is None:
+            return False
         for step in range(4):
             ref = derived_id("attempt", notice_id, str(step), "voice", person_id)
             if self.gateway.state.has("voice", ref):
