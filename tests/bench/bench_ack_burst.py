@@ -9,7 +9,9 @@ person's escalation stopped, as the database says (polled every 50 ms on one con
 The floor, in the same run, the same way: wrk sends as many ``GET /healthz`` to the same
 server with the same connections, from its first request to its last answer.
 
-    .venv/bin/python -m tests.bench.bench_ack_burst [--persons 3183]
+    .venv/bin/python -m tests.bench.bench_ack_burst [--persons 3183] [--bus kafka]
+
+With ``--bus kafka`` dispatch runs on the local Apache Kafka cluster (``scripts/kafka``).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from sqlalchemy import func, select
 
 from schemas.areas import Scope
 from services.core import tables
-from services.core.broker import EmbeddedBroker, free_port
+from services.core.broker import free_port
 from services.core.clock import SystemClock
-from services.core.settings import Settings
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
+from tests.bench.bus import BUSES, bench_bus
 from tests.bench.load import CONNECTIONS, burst
 from tests.bench.people import BAOAN, seed_directory
 from tests.bench.report import Figure, report
@@ -57,13 +59,13 @@ async def settled_at(url: str, persons: int, within: float) -> float:
     raise TimeoutError(f"not every ack counted and escalation stopped within {within} s")
 
 
-async def main(persons: int) -> None:
+async def main(persons: int, bus_kind: str) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as workdir:
-        async with EmbeddedBroker() as broker:
+        async with bench_bus(bus_kind) as bus:
             tag = uuid.uuid4().hex[:8]
-            settings = Settings(
+            settings = bus.settings(
                 data_dir=Path(workdir) / tag,
                 topic_prefix=f"bench{tag}.",
                 port=free_port(),
@@ -75,9 +77,9 @@ async def main(persons: int) -> None:
             bodies = Path(workdir) / "acks.jsonl"
             async with (
                 watching(MQTT_PORT, settings.mqtt_topic_root, persons, within=600, tokens=bodies) as phones,
-                dispatch_running(settings, broker.bootstrap, SystemClock()),
+                dispatch_running(settings, bus.bootstrap, SystemClock()),
             ):
-                await publish(settings, broker.bootstrap, activation(Scope.district()))
+                await publish(settings, bus.bootstrap, activation(Scope.district()))
                 await phones.result(within=600)
                 e = dispatch_tables.escalations.c
                 async with Store(url) as store:
@@ -93,7 +95,7 @@ async def main(persons: int) -> None:
     floor_seconds = floor["finished"] - floor["started"]
     elapsed = max(done_at, acks["finished"]) - acks["started"]
     report(
-        "ack_burst",
+        bus.named("ack_burst"),
         Figure(f"{persons:,} acks at once (wrk) → all counted, all escalations stopped", elapsed, "s", False),
         Figure(f"{persons:,} GET /healthz (wrk), same server and connections", floor_seconds, "s", False),
         connections=str(CONNECTIONS),
@@ -107,4 +109,6 @@ async def main(persons: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=BAOAN)
-    asyncio.run(main(parser.parse_args().persons))
+    parser.add_argument("--bus", choices=BUSES, default="embedded")
+    args = parser.parse_args()
+    asyncio.run(main(args.persons, args.bus))

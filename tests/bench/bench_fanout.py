@@ -12,6 +12,9 @@ observer's is not counted: ``RUSAGE_SELF``).
 
     .venv/bin/python -m tests.bench.bench_fanout                     # 3,183 and 100,000
     .venv/bin/python -m tests.bench.bench_fanout --persons 3183
+    .venv/bin/python -m tests.bench.bench_fanout --bus kafka         # on scripts/kafka's cluster
+
+On Kafka the floor is produced with the product's replication (3, min ISR 2) and idempotence.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ from collections.abc import Generator
 from pathlib import Path
 
 from schemas.areas import Scope
-from services.core.broker import EmbeddedBroker, free_port
+from services.core.broker import free_port
 from services.core.clock import SystemClock
-from services.core.settings import Settings
+from tests.bench.bus import BUSES, BenchBus, bench_bus
 from tests.bench.floors import kafka_floor, mqtt_floor
 from tests.bench.people import seed_elsewhere
 from tests.bench.report import Figure, report
@@ -52,11 +55,11 @@ MOSQUITTO_CONF = "\n".join(
 )
 
 
-async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -> float:
+async def product(bus: BenchBus, mqtt_port: int, persons: int, workdir: Path) -> float:
     """Seconds from the activation on the bus to the last of ``persons`` notices over MQTT,
     received by an observer in its own process."""
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(
+    settings = bus.settings(
         data_dir=workdir / tag,
         topic_prefix=f"bench{tag}.",
         port=free_port(),
@@ -66,17 +69,17 @@ async def product(bootstrap: str, mqtt_port: int, persons: int, workdir: Path) -
     await asyncio.to_thread(seed_elsewhere, settings.data_dir, persons)
     async with (
         watching(mqtt_port, settings.mqtt_topic_root, persons) as phones,
-        dispatch_running(settings, bootstrap, SystemClock()),
+        dispatch_running(settings, bus.bootstrap, SystemClock()),
     ):
         started = time.monotonic()
-        await publish(settings, bootstrap, activation(Scope.district()))
+        await publish(settings, bus.bootstrap, activation(Scope.district()))
         last_at = (await phones.result(within=3600))["last_at"]
     return last_at - started
 
 
-async def floor(bootstrap: str, mqtt_port: int, persons: int, payload: bytes) -> float:
+async def floor(bus: BenchBus, mqtt_port: int, persons: int, payload: bytes) -> float:
     """Seconds for the same number of messages through plain aiokafka and plain MQTT QoS 1."""
-    kafka = await kafka_floor(bootstrap, persons, payload)
+    kafka = await kafka_floor(bus.bootstrap, persons, payload, replicated=bus.kafka)
     return kafka + await mqtt_floor("127.0.0.1", mqtt_port, persons, payload)
 
 
@@ -84,18 +87,19 @@ def child(args: argparse.Namespace) -> None:
     """Run one side in this process and print its time and peak memory as JSON."""
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
+    bus = BenchBus(args.bus, args.bootstrap)
     with tempfile.TemporaryDirectory() as workdir:
         if args.child == "product":
-            seconds = asyncio.run(product(args.bootstrap, args.mqtt_port, args.persons, Path(workdir)))
+            seconds = asyncio.run(product(bus, args.mqtt_port, args.persons, Path(workdir)))
         else:
-            seconds = asyncio.run(floor(args.bootstrap, args.mqtt_port, args.persons, b"x" * 1400))
+            seconds = asyncio.run(floor(bus, args.mqtt_port, args.persons, b"x" * 1400))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(json.dumps({"seconds": seconds, "peak_mb": peak_mb}) + "\n")
 
 
-def run_child(side: str, bootstrap: str, mqtt_port: int, persons: int) -> dict[str, float]:
-    command = [sys.executable, "-m", "tests.bench.bench_fanout", "--child", side, "--bootstrap", bootstrap]
-    command += ["--mqtt-port", str(mqtt_port)]
+def run_child(side: str, bus: BenchBus, mqtt_port: int, persons: int) -> dict[str, float]:
+    command = [sys.executable, "-m", "tests.bench.bench_fanout", "--child", side]
+    command += ["--bus", bus.kind, "--bootstrap", bus.bootstrap, "--mqtt-port", str(mqtt_port)]
     out = subprocess.run(
         [*command, "--persons", str(persons)], capture_output=True, text=True, check=True
     ).stdout
@@ -118,19 +122,19 @@ def mosquitto(workdir: Path) -> Generator[int]:
         process.wait(timeout=10)
 
 
-async def main(sizes: list[int]) -> None:
+async def main(sizes: list[int], bus_kind: str) -> None:
     with tempfile.TemporaryDirectory() as workdir, mosquitto(Path(workdir)) as mqtt_port:
-        async with EmbeddedBroker() as broker:
+        async with bench_bus(bus_kind) as bus:
             for persons in sizes:
-                await measure(broker.bootstrap, mqtt_port, persons)
+                await measure(bus, mqtt_port, persons)
 
 
-async def measure(bootstrap: str, mqtt_port: int, persons: int) -> None:
+async def measure(bus: BenchBus, mqtt_port: int, persons: int) -> None:
     """One size: the floor, then the product, each in a child process."""
-    base = await asyncio.to_thread(run_child, "floor", bootstrap, mqtt_port, persons)
-    made = await asyncio.to_thread(run_child, "product", bootstrap, mqtt_port, persons)
+    base = await asyncio.to_thread(run_child, "floor", bus, mqtt_port, persons)
+    made = await asyncio.to_thread(run_child, "product", bus, mqtt_port, persons)
     report(
-        f"fanout_{persons}",
+        bus.named(f"fanout_{persons}"),
         Figure(f"activation → last of {persons:,} MQTT notices", made["seconds"], "s", False),
         Figure(f"aiokafka produce+consume + MQTT QoS 1, {persons:,} each", base["seconds"], "s", False),
         product_peak_mb=made["peak_mb"],
@@ -142,6 +146,7 @@ async def measure(bootstrap: str, mqtt_port: int, persons: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, action="append", help="default: 3183 and 100000")
+    parser.add_argument("--bus", choices=BUSES, default="embedded")
     parser.add_argument("--child", choices=["product", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
     parser.add_argument("--mqtt-port", type=int, help=argparse.SUPPRESS)
@@ -150,4 +155,4 @@ if __name__ == "__main__":
         parsed.persons = parsed.persons[0]
         child(parsed)
     else:
-        asyncio.run(main(parsed.persons or [3183, 100_000]))
+        asyncio.run(main(parsed.persons or [3183, 100_000], parsed.bus))

@@ -6,7 +6,10 @@ Beside it, in the same run, the raw floor: 3,183 messages produced and consumed 
 aiokafka on the same broker, plus 3,183 plain MQTT QoS 1 publishes received by the same
 kind of observer process.
 
-    .venv/bin/python -m tests.bench.bench_warning_to_notices [--rounds 3] [--persons 3183]
+    .venv/bin/python -m tests.bench.bench_warning_to_notices [--rounds 3] [--persons 3183] [--bus kafka]
+
+With ``--bus kafka`` the services run on the local Apache Kafka cluster (``scripts/kafka``)
+and the aiokafka floor is produced there with the same replication and idempotence.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
-from services.core.broker import EmbeddedBroker, free_port
-from services.core.settings import Settings
+from services.core.broker import free_port
+from tests.bench.bus import BUSES, BenchBus, bench_bus
 from tests.bench.floors import kafka_floor, mqtt_floor
 from tests.bench.people import BAOAN, seed_directory
 from tests.bench.report import Figure, report
@@ -32,10 +35,10 @@ from tests.integration.helpers import running
 MQTT = ("127.0.0.1", 1883)
 
 
-async def product_round(broker: EmbeddedBroker, workdir: Path, persons: int) -> float:
+async def product_round(bus: BenchBus, workdir: Path, persons: int) -> float:
     """Seconds from the POST to the last notice arriving over MQTT in the observer process."""
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(
+    settings = bus.settings(
         data_dir=workdir / tag,
         topic_prefix=f"bench{tag}.",
         port=free_port(),
@@ -44,7 +47,7 @@ async def product_round(broker: EmbeddedBroker, workdir: Path, persons: int) -> 
     await seed_directory(settings, persons)
     async with (
         watching(MQTT[1], settings.mqtt_topic_root, persons, within=600) as phones,
-        running(settings, broker.bootstrap) as sanfang,
+        running(settings, bus.bootstrap) as sanfang,
     ):
         warning = {
             "id": f"bench-{tag}",
@@ -59,20 +62,20 @@ async def product_round(broker: EmbeddedBroker, workdir: Path, persons: int) -> 
         return last_at - started
 
 
-async def main(rounds: int, persons: int) -> None:
+async def main(rounds: int, persons: int, bus_kind: str) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("mqtt").setLevel(logging.CRITICAL)
     payload = b"x" * 900  # about the size of one notice as JSON
     products, floors = [], []
     with tempfile.TemporaryDirectory() as workdir:
-        async with EmbeddedBroker() as broker:
+        async with bench_bus(bus_kind) as bus:
             for _ in range(rounds):
-                kafka = await kafka_floor(broker.bootstrap, persons, payload)
+                kafka = await kafka_floor(bus.bootstrap, persons, payload, replicated=bus.kafka)
                 mqtt = await mqtt_floor(*MQTT, persons, payload)
                 floors.append(kafka + mqtt)
-                products.append(await product_round(broker, Path(workdir), persons))
+                products.append(await product_round(bus, Path(workdir), persons))
     report(
-        "warning_to_notices",
+        bus.named("warning_to_notices"),
         Figure(f"POST warning → last of {persons:,} MQTT notices (median)", median(products), "s", False),
         Figure(f"aiokafka produce+consume + MQTT QoS 1, {persons:,} each", median(floors), "s", False),
         rounds=str(rounds),
@@ -85,5 +88,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--persons", type=int, default=BAOAN)
+    parser.add_argument("--bus", choices=BUSES, default="embedded")
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.persons))
+    asyncio.run(main(args.rounds, args.persons, args.bus))

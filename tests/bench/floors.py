@@ -14,12 +14,17 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tests.bench.watch import watching
 
 
-async def kafka_floor(bootstrap: str, count: int, payload: bytes) -> float:
-    """Seconds to produce ``count`` messages and consume them all with plain aiokafka."""
+async def kafka_floor(bootstrap: str, count: int, payload: bytes, *, replicated: bool = False) -> float:
+    """Seconds to produce ``count`` messages and consume them all with plain aiokafka.
+    ``replicated``: as the product runs on a Kafka cluster (3 replicas, ``min.insync.replicas``
+    2, idempotent producer); otherwise one replica (the embedded broker has no more)."""
     topic = f"floor-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    replicas, configs = (3, {"min.insync.replicas": "2"}) if replicated else (1, {})
+    await admin.create_topics(
+        [NewTopic(topic, num_partitions=3, replication_factor=replicas, topic_configs=configs)]
+    )
     await admin.close()
     consumer = AIOKafkaConsumer(
         topic,
@@ -30,7 +35,9 @@ async def kafka_floor(bootstrap: str, count: int, payload: bytes) -> float:
     )
     await consumer.start()
     await consumer.getmany(timeout_ms=100)  # joined and assigned before the clock starts
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, enable_idempotence=replicated
+    )
     await producer.start()
     started = time.perf_counter()
     futures = [await producer.send(topic, payload, key=f"P{i:06d}".encode()) for i in range(count)]
