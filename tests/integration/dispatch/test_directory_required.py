@@ -11,13 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.clock import SystemClock
 from services.core.errors import ConfigError
 from services.core.store import Store
 from services.demo.directory.generator import generate_baoan_directory
-from services.dispatch.directory_store import directory_to_start, load_directory
+from services.dispatch.directory_store import InventedDirectory, directory_to_start, load_directory
 from services.dispatch.domain.directory_csv import persons_csv, units_csv
 from tests.integration.dispatch.helpers import ROOT, dispatch_env, dispatch_process, dispatch_running
 from tests.integration.helpers import wait_until
@@ -95,3 +97,24 @@ async def test_the_invented_directory_is_refused_in_production(database_url: str
         with pytest.raises(ConfigError, match="refused in production"):
             await directory_to_start(store, demo=True, production=True, now=SystemClock().now())
         assert await load_directory(store) is None
+
+
+async def test_asked_for_an_invented_directory_none_handed_in_dispatch_says_so(database_url: str) -> None:
+    async with Store(database_url) as store:
+        await store.migrate()
+        with pytest.raises(ConfigError, match="no invented directory"):
+            await directory_to_start(store, demo=True, production=False, now=SystemClock().now())
+        assert await load_directory(store) is None
+
+
+async def test_the_invented_directory_handed_in_is_stored_under_its_source(database_url: str) -> None:
+    invented = InventedDirectory("generated: a trial", lambda: generate_baoan_directory(7))
+    async with Store(database_url) as store:
+        await store.migrate()
+        started = await directory_to_start(
+            store, demo=True, production=False, now=SystemClock().now(), invented=invented
+        )
+        async with store.read() as conn:
+            source = (await conn.execute(select(tables.directory_versions.c.source))).scalar_one()
+    assert started.version == generate_baoan_directory(7).version
+    assert source == "generated: a trial"
