@@ -2,7 +2,7 @@
 console login for whoever watches.
 
 >>> async def demo(settings: Settings) -> None:  # doctest: +SKIP
-...     started = await start_sanfang(settings)
+...     started = await start_sanfang(settings, SystemClock())
 ...     if started is not None:
 ...         print(login_line(await demo_login(started.runtime)))
 ...         ...; started.stop.set(); await started.service
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from schemas.console import AccountIn, Role
 from services.console.service import Console
+from services.core.clock import Clock
 from services.core.logs import setup_logging
 from services.core.settings import Settings
 from services.runtime import ALL_SERVICES, Runtime
@@ -39,14 +40,14 @@ class Started:
     runtime: Runtime
 
 
-async def start_sanfang(settings: Settings) -> Started | None:
-    """Start every service; return them once ready, or None when they stopped while starting
-    (their error is raised)."""
+async def start_sanfang(settings: Settings, clock: Clock) -> Started | None:
+    """Start every service on ``clock``; return them once ready, or None when they stopped
+    while starting (their error is raised)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runtime = Runtime(settings, ALL_SERVICES)
+    runtime = Runtime(settings, ALL_SERVICES, clock=clock)
     service = await start_runtime(runtime, stop)
     return None if service is None else Started(stop, service, runtime)
 

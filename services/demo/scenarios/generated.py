@@ -72,7 +72,7 @@ async def run_generated(settings: Settings, *, seed: int, exit_when_done: bool, 
     console.print(f"review report: [bold]{html}[/bold] (JSON: {json})")
     if exit_when_done:
         return 0
-    started = await start_sanfang(settings)
+    started = await start_sanfang(settings, clock)
     if started is None:
         return 1
     url = settings.public_url_effective

@@ -55,8 +55,8 @@ def _behaviour(speed: float) -> Behaviour:
 
 @contextlib.asynccontextmanager
 async def _answering(agenda: Agenda, clock: Clock) -> AsyncIterator[None]:
-    """While the block runs, send each answer on the agenda once the clock reaches its time
-    (the real time here: no playback moves it)."""
+    """While the block runs, send each answer on the agenda once ``clock`` (the services' own,
+    whose times the notices carry) reaches its time."""
 
     async def answer() -> None:
         while True:
@@ -115,7 +115,7 @@ async def run_warning(settings: Settings, *, exit_when_done: bool, speed: float,
         await store.migrate()
         directory = generate_baoan_directory()
         await save_directory(store, directory, source="demo: generated Bao'an", now=clock.now())
-    up = await start_sanfang(settings)
+    up = await start_sanfang(settings, clock)
     if up is None:
         return 1
     stop, service = up.stop, up.service
