@@ -23,8 +23,10 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.topics import AnyEvent, event_key, topic_of
-from services.core import tables
+from schemas.deadletter import MAX_RAW_CHARS, DeadLetter
+from schemas.envelope import derived_id
+from schemas.topics import AnyEvent, Topic, event_key, topic_of
+from services.core import metrics, tables
 from services.core.backoff import Backoff
 from services.core.bus import TRANSIENT, Bus, headers
 from services.core.clock import Clock
@@ -101,6 +103,7 @@ class Relay:
         self._batch = batch
         self._idle = idle
         self._stopping = asyncio.Event()
+        self._topics = frozenset(bus.settings.topic(topic.value) for topic in Topic)
 
     def stop(self) -> None:
         """Return from ``run`` after the batch in hand."""
@@ -139,7 +142,7 @@ class Relay:
             rows = (await tx.execute(self._pending().with_for_update(skip_locked=True))).all()
             if rows:
                 await self._send(rows)
-                await self._mark(tx, [row.seq for row in rows])
+                await self._mark(tx, rows)
             return len(rows)
 
     async def _publish_single_writer(self) -> int:
@@ -151,13 +154,13 @@ class Relay:
         if rows:
             await self._send(rows)
             async with self._store.transaction() as tx:
-                await self._mark(tx, [row.seq for row in rows])
+                await self._mark(tx, rows)
         return len(rows)
 
     def _pending(self) -> Select[Any]:
         o = tables.outbox.c
         return (
-            select(o.seq, o.topic, o.key, o.kind, o.payload)
+            select(o.seq, o.event_id, o.topic, o.key, o.kind, o.payload)
             .where(o.published_at.is_(None))
             .order_by(o.seq)
             .limit(self._batch)
@@ -173,12 +176,42 @@ class Relay:
                     headers(row.kind),
                 )
                 for row in rows
+                if row.topic in self._topics
             ]
         )
 
-    async def _mark(self, tx: AsyncConnection, seqs: list[int]) -> None:
+    async def _mark(self, tx: AsyncConnection, rows: Sequence[Row[Any]]) -> None:
+        """Mark the batch published, and set aside (as dead letters) its rows that name a topic
+        outside this deployment: written under other settings (another topic prefix), no
+        broker of this deployment can take them, and retrying them would stall every row after."""
         o = tables.outbox.c
+        seqs = [row.seq for row in rows]
         await tx.execute(update(tables.outbox).where(o.seq.in_(seqs)).values(published_at=self._clock.now()))
+        foreign = [row for row in rows if row.topic not in self._topics]
+        if foreign:
+            await self._outbox.add(tx, [self._letter(row) for row in foreign])
+
+    def _letter(self, row: Row[Any]) -> DeadLetter:
+        log.error(
+            "outbox relay: event %s names topic %s, none of this deployment's: dead-lettered",
+            row.event_id,
+            row.topic,
+        )
+        metrics.DEADLETTERS.labels("outbox", "unknown_topic").inc()
+        return DeadLetter(
+            event_id=derived_id("deadletter", "outbox", row.topic, row.event_id),
+            occurred_at=self._clock.now(),
+            source=f"outbox:{row.topic}",
+            reason="unknown_topic",
+            detail=(
+                f"outbox row {row.seq} ({row.kind}, event {row.event_id}) names topic {row.topic!r}, "
+                f"none of this deployment's (prefix {self._bus.settings.topic_prefix!r}): written under "
+                "other settings, it was not published; its event is kept here"
+            ),
+            content_type="application/json",
+            raw=row.payload[:MAX_RAW_CHARS],
+            raw_truncated=len(row.payload) > MAX_RAW_CHARS,
+        )
 
     async def prune(self, keep: timedelta = timedelta(days=1)) -> None:
         """Delete rows published longer ago than ``keep`` (the event store keeps history)."""
