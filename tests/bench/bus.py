@@ -13,20 +13,18 @@ sits beside a floor measured on the same cluster with the same durability.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from services.core.broker import EmbeddedBroker
 from services.core.settings import Settings
+from tests.kafka.cluster import start_cluster
 
-__all__ = ["BUSES", "BenchBus", "bench_bus", "kafka_cluster"]
+__all__ = ["BUSES", "BenchBus", "bench_bus"]
 
 BUSES = ("embedded", "kafka")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -50,21 +48,6 @@ class BenchBus:
         return f"{benchmark}_kafka" if self.kafka else benchmark
 
 
-def kafka_cluster() -> str:
-    """The bootstrap list of the local cluster, started by ``scripts/kafka start`` when it is
-    not running (then left running: ``scripts/kafka stop`` stops it)."""
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "kafka"), "start"], capture_output=True, text=True, check=False, cwd=ROOT
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"scripts/kafka start failed:\n{done.stdout}\n{done.stderr}")
-    last = done.stdout.strip().splitlines()[-1]
-    name, _, value = last.partition("=")
-    if name != "SANFANG_KAFKA_BOOTSTRAP" or not value:
-        raise RuntimeError(f"scripts/kafka start printed no bootstrap list: {last!r}")
-    return value
-
-
 @asynccontextmanager
 async def bench_bus(kind: str, bootstrap: str | None = None) -> AsyncIterator[BenchBus]:
     """The bus of ``kind``; ``bootstrap`` is one a parent process already has (a child side)."""
@@ -73,7 +56,7 @@ async def bench_bus(kind: str, bootstrap: str | None = None) -> AsyncIterator[Be
     if bootstrap is not None:
         yield BenchBus(kind, bootstrap)
     elif kind == "kafka":
-        yield BenchBus(kind, await asyncio.to_thread(kafka_cluster))
+        yield BenchBus(kind, await asyncio.to_thread(start_cluster))
     else:
         async with EmbeddedBroker() as broker:
             yield BenchBus(kind, broker.bootstrap)

@@ -125,9 +125,11 @@ class OneMachine(Deployment):
 
 
 class Split(Deployment):
-    """``sanfang run SERVICE``, one process each, on the given Kafka bootstrap and database."""
+    """``sanfang run SERVICE``, one process each, on the given Kafka bootstrap and database:
+    the suite's own Tansu (one node: one replica, no idempotent producer), or with ``kafka``
+    the ``scripts/kafka`` cluster with the product's own settings for Kafka."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], bootstrap: str) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str], bootstrap: str, *, kafka: bool = False) -> None:
         super().__init__()
         self._bootstrap = bootstrap
         ports = {name: free_port() for name in SERVICES}
@@ -139,10 +141,9 @@ class Split(Deployment):
                 "SANFANG_PORT": str(ports[name]),
                 "SANFANG_PUBLIC_URL": self.ack_url,
                 "SANFANG_KAFKA_BOOTSTRAP": bootstrap,
-                # The bootstrap is the suite's own Tansu: one node, no idempotent producer.
-                "SANFANG_KAFKA_ENABLE_IDEMPOTENCE": "false",
-                "SANFANG_TOPIC_REPLICATION": "1",
             }
+            if not kafka:  # the suite's own Tansu: one node, no idempotent producer
+                own.update({"SANFANG_KAFKA_ENABLE_IDEMPOTENCE": "false", "SANFANG_TOPIC_REPLICATION": "1"})
             self.groups[name] = Group(
                 f"sanfang run {name}", [_sanfang(), "run", name], own, workdir / f"{name}.log"
             )

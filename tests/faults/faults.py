@@ -26,6 +26,7 @@ from schemas.topics import Topic
 from services.sandbox.server import SandboxGateway
 from tests.faults.deploy import Deployment, OneMachine
 from tests.faults.infra import PrivateMosquitto, PrivatePostgres
+from tests.kafka.cluster import node_pids, start_cluster
 
 __all__ = ["Fault", "Injector", "Kind", "schedule"]
 
@@ -38,6 +39,7 @@ class Kind(StrEnum):
     UP_SIGKILL = "SIGKILL sanfang up (process group), restart"
     UP_SIGSTOP = "SIGSTOP sanfang up (process group), SIGCONT later"
     BROKER_KILL = "SIGKILL the embedded broker alone"
+    KAFKA_BROKER_KILL = "SIGKILL one Apache Kafka broker, start it again later"
     SERVICE_SIGKILL = "SIGKILL one sanfang run process, restart"
     SERVICE_SIGSTOP = "SIGSTOP one sanfang run process, SIGCONT later"
     PG_TERMINATE = "pg_terminate_backend every connection"
@@ -54,7 +56,10 @@ _HOLD = {
     Kind.SERVICE_SIGSTOP: (2.0, 8.0),
     Kind.GATEWAY_5XX: (3.0, 10.0),
     Kind.GATEWAY_TIMEOUT: (3.0, 10.0),
+    Kind.KAFKA_BROKER_KILL: (5.0, 15.0),
 }
+#: The nodes of the ``scripts/kafka`` cluster a Kafka broker kill picks from.
+KAFKA_NODES = ("1", "2", "3")
 
 
 @dataclass(frozen=True, order=True)
@@ -78,7 +83,11 @@ def schedule(
             at = round(rng.uniform(start, end), 2)
             low, high = _HOLD.get(kind, (0.0, 0.0))
             hold = round(rng.uniform(low, high), 2) if high else 0.0
-            target = rng.choice(targets) if kind in (Kind.SERVICE_SIGKILL, Kind.SERVICE_SIGSTOP) else ""
+            target = ""
+            if kind in (Kind.SERVICE_SIGKILL, Kind.SERVICE_SIGSTOP):
+                target = rng.choice(targets)
+            elif kind is Kind.KAFKA_BROKER_KILL:
+                target = rng.choice(KAFKA_NODES)
             plan.append(Fault(at, kind, target, hold))
     return sorted(plan)
 
@@ -157,6 +166,12 @@ class Injector:
                 raise RuntimeError("no embedded broker to kill")
             self.broker_losses.append(elapsed())
             os.kill(pid, signal.SIGKILL)
+        elif kind is Kind.KAFKA_BROKER_KILL:
+            pid = node_pids().get(int(fault.target))
+            if pid is None:
+                raise RuntimeError(f"Kafka node {fault.target} is not running")
+            os.kill(pid, signal.SIGKILL)  # with replication 3 and min ISR 2 nothing is lost
+            self._later(fault.hold, _kafka_node_back)
         elif kind is Kind.SERVICE_SIGKILL:
             await d.kill_and_restart(fault.target)
         elif kind is Kind.SERVICE_SIGSTOP:
@@ -230,3 +245,8 @@ class Injector:
                 self.malformed.append(Malformed(name, marker, now))
         finally:
             await producer.stop()
+
+
+async def _kafka_node_back() -> None:
+    """Start the killed node again (``scripts/kafka start`` starts the nodes that are down)."""
+    await asyncio.to_thread(start_cluster)

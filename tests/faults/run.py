@@ -42,6 +42,7 @@ from tests.faults.faults import Injector, Kind, schedule
 from tests.faults.infra import PrivateMosquitto, PrivatePostgres
 from tests.faults.observe import AckLedger, NoticeWatch
 from tests.faults.outcome import Outcome
+from tests.kafka.cluster import start_cluster
 
 __all__ = ["Played", "Setup", "play"]
 
@@ -59,6 +60,8 @@ class Setup:
     name: str
     workdir: Path
     split: bool = False
+    #: With ``split``: ``embedded`` (the suite's own Tansu) or ``kafka`` (the scripts/kafka cluster).
+    bus: str = "embedded"
     seed: int = 2024
     pace: Pace = field(default_factory=Pace)
     faults: dict[Kind, int] = field(default_factory=dict)
@@ -124,12 +127,16 @@ async def play(setup: Setup) -> Played:
             await postgres.create_database(database)
             database_url = postgres.url(database)
         env = _env(setup, mosquitto.port, gateway.url, targeting, database_url)
+        on_kafka = setup.split and setup.bus == "kafka"
+        if on_kafka:  # a shared cluster: this run's topics are its own
+            env["SANFANG_TOPIC_PREFIX"] = f"faults{uuid.uuid4().hex[:8]}."
         settings = Settings(
             data_dir=setup.workdir / "data",
             mqtt_port=mosquitto.port,
             gateway_url=gateway.url,
             gateway_token=GATEWAY_TOKEN,
             **({"database_url": database_url} if database_url else {}),
+            **({"topic_prefix": env["SANFANG_TOPIC_PREFIX"]} if on_kafka else {}),
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await stack.enter_async_context(Store(settings.database_url_effective))
@@ -140,7 +147,9 @@ async def play(setup: Setup) -> Played:
         )
 
         deployment: Deployment
-        if setup.split:
+        if on_kafka:
+            deployment = Split(setup.workdir, env, await asyncio.to_thread(start_cluster), kafka=True)
+        elif setup.split:
             broker = await stack.enter_async_context(EmbeddedBroker(log_file=setup.workdir / "broker.log"))
             deployment = Split(setup.workdir, env, broker.bootstrap)
         else:
@@ -157,7 +166,9 @@ async def play(setup: Setup) -> Played:
         gateway.http.event_hooks["response"].append(ledger.on_gateway)
         agenda = ScaledAgenda(setup.pace.person_speed)
         persons = LivePersons(settings, directory, agenda, api, gateway, seed=setup.seed)
-        officer = LiveOfficer(Outbox(store, SystemClock()), SystemClock(), agenda, seed=setup.seed)
+        # The officer's commands go on the run's own topics (on a shared Kafka cluster, a prefix).
+        commands = Outbox(store, SystemClock(), topic_prefix=settings.topic_prefix)
+        officer = LiveOfficer(commands, SystemClock(), agenda, seed=setup.seed)
         watch = NoticeWatch("127.0.0.1", mosquitto.port, settings.mqtt_topic_root, ledger)
         watcher = asyncio.create_task(watch.run(persons))
         stack.push_async_callback(_stop_watch, watch, watcher)

@@ -1,5 +1,6 @@
 """The suite as ``scripts/faults`` and the CI test run it: the undisturbed day, then the day
-under the fault plan on ``sanfang up``, then on ``sanfang run`` processes over PostgreSQL;
+under the fault plan on ``sanfang up``, then on ``sanfang run`` processes over PostgreSQL
+(on the suite's own Tansu, and on the ``scripts/kafka`` cluster with Kafka broker kills);
 each checked against the undisturbed run, with the table of faults and invariants.
 
 The CI form (``short``) injects each kind of fault once or twice in a minute of play; the
@@ -29,7 +30,13 @@ __all__ = ["PLANS", "run_suite"]
 #: undisturbed day and the day under faults on ``sanfang up``, each ~2 minutes); the long form
 #: adds the ``sanfang run``-per-service shape on a private PostgreSQL (service SIGKILL and
 #: SIGSTOP, ``pg_terminate_backend``, PostgreSQL restarts) and several faults of every kind.
-VARIANTS = {"short": ("one machine",), "long": ("one machine", "split")}
+VARIANTS = {"short": ("one machine",), "long": ("one machine", "split", "kafka")}
+#: How each variant's report is titled.
+TITLES = {
+    "one machine": "faults on sanfang up (SQLite, embedded broker)",
+    "split": "faults on sanfang run per service (PostgreSQL)",
+    "kafka": "faults on sanfang run per service (PostgreSQL, Apache Kafka cluster)",
+}
 
 PLANS: dict[str, dict[str, dict[Kind, int]]] = {
     "short": {
@@ -46,6 +53,12 @@ PLANS: dict[str, dict[str, dict[Kind, int]]] = {
             Kind.SERVICE_SIGKILL: 2,
             Kind.PG_TERMINATE: 1,
             Kind.PG_RESTART: 1,
+            Kind.MALFORMED: 1,
+        },
+        "kafka": {
+            Kind.KAFKA_BROKER_KILL: 2,
+            Kind.SERVICE_SIGKILL: 1,
+            Kind.PG_TERMINATE: 1,
             Kind.MALFORMED: 1,
         },
     },
@@ -68,6 +81,14 @@ PLANS: dict[str, dict[str, dict[Kind, int]]] = {
             Kind.PG_RESTART: 3,
             Kind.MQTT_RESTART: 2,
             Kind.GATEWAY_5XX: 2,
+            Kind.MALFORMED: 2,
+        },
+        "kafka": {
+            Kind.KAFKA_BROKER_KILL: 4,
+            Kind.SERVICE_SIGKILL: 3,
+            Kind.SERVICE_SIGSTOP: 2,
+            Kind.PG_TERMINATE: 2,
+            Kind.MQTT_RESTART: 1,
             Kind.MALFORMED: 2,
         },
     },
@@ -110,19 +131,15 @@ async def run_suite(
         setup = Setup(
             variant,
             workdir / variant.replace(" ", "-"),
-            split=variant == "split",
+            split=variant in ("split", "kafka"),
+            bus="kafka" if variant == "kafka" else "embedded",
             seed=seed,
             pace=pace,
             faults=PLANS[form][variant],
             fault_window=window,
         )
         played = await play(setup)
-        title = (
-            "faults on sanfang up (SQLite, embedded broker)"
-            if variant == "one machine"
-            else ("faults on sanfang run per service (PostgreSQL)")
-        )
-        reports.append(_report(title, played, baseline))
+        reports.append(_report(TITLES[variant], played, baseline))
     return reports
 
 
@@ -130,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/faults", description=__doc__.split("\n\n")[0])
     parser.add_argument("--long", action="store_true", help="minutes more: more faults of every kind")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--variant", action="append", choices=["one machine", "split"])
+    parser.add_argument("--variant", action="append", choices=list(TITLES))
     parser.add_argument("--keep", type=Path, help="keep the runs' data and logs in this directory")
     args = parser.parse_args(argv)
     form = "long" if args.long else "short"
