@@ -187,7 +187,10 @@ class SeasonPlayer:
             upcoming = await self._upcoming()
             await self._pace(overdue=upcoming is not None and upcoming <= self.clock.now())
             if upcoming is None:
-                if await self._at_rest():
+                # Look again once at rest: a proposal raised (or a deadline set) while this loop
+                # read the services is seen only now, and must not be left unanswered.
+                settled = await self._at_rest() and await self._part(self._officer).look() == 0
+                if settled and await self._upcoming() is None:
                     break
                 continue
             gap = (upcoming - self.clock.now()).total_seconds() / self.playback.speed
