@@ -17,6 +17,7 @@ from services.core import tables
 from services.core.broker import EmbeddedBroker
 from services.core.store import Store
 from services.dispatch import tables as dispatch_tables
+from tests.e2e.problems import watch_problems
 from tests.integration.helpers import officer_bearer, running, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -72,11 +73,7 @@ async def test_the_ack_page_on_a_360px_phone(
         url = f"http://127.0.0.1:{settings.port}{parts.path}?{parts.query}"
 
         page = await browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+        problems = watch_problems(page)
         await page.goto(url)
 
         title = await page.locator("h1").inner_text()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from services.core.broker import EmbeddedBroker
+from tests.e2e.problems import watch_problems
 from tests.e2e.test_console_browser import until_above
 from tests.integration.console.conftest import PASSWORD
 from tests.integration.console.stack import add_officer, notice_ids
@@ -48,16 +49,8 @@ async def test_map_grouped_proposals_and_live_board(
         await wait_until(four, within=30, what="four street proposals")
 
         page = await browser.new_page(viewport={"width": 1366, "height": 768})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on(
-            "requestfailed",
-            lambda r: None
-            if r.url.endswith("/board/stream")  # the live stream closed when leaving the board
-            else problems.append(f"failed: {r.url} {r.failure}"),
-        )
-        page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+        # The live stream is closed on purpose when leaving the board.
+        problems = watch_problems(page, stream_suffix="/board/stream")
         base = f"http://127.0.0.1:{settings.port}"
         await page.goto(f"{base}/console/")
         await page.fill("#username", "li.na")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from services.core.broker import EmbeddedBroker
+from tests.e2e.problems import watch_problems
 from tests.integration.console.conftest import PASSWORD
 from tests.integration.console.stack import add_officer
 from tests.integration.helpers import running, wait_until
@@ -46,11 +47,7 @@ async def test_a_street_proposal_the_district_response_covers_is_closed_with_its
         await wait_until(proposed, within=30, what="the Songgang proposal")
 
         page = await browser.new_page(viewport={"width": 1366, "height": 768})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+        problems = watch_problems(page)
         await page.goto(f"http://127.0.0.1:{settings.port}/console/")
         await page.fill("#username", "li.na")
         await page.fill("#password", PASSWORD)
